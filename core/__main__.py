@@ -1,0 +1,201 @@
+"""``python -m core``: every capability headless. With ``--json`` the last stdout line is one JSON object.
+
+Errors the user can act on print one line on stderr and exit 1; bad arguments exit 2.
+"""
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import core  # noqa: F401  (sets TF_USE_LEGACY_KERAS before anything imports TensorFlow)
+from core.errors import MedLensError
+
+Command = Callable[[argparse.Namespace], dict[str, Any]]
+COMMANDS: dict[str, Command] = {}
+
+
+def command(name: str) -> Callable[[Command], Command]:
+    def register(fn: Command) -> Command:
+        COMMANDS[name] = fn
+        return fn
+
+    return register
+
+
+def _clean(value: Any) -> Any:
+    """JSON without NaN: undefined figures (AUC of a one-class split) become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _print_table(rows: list[dict[str, Any]], columns: list[str]) -> None:
+    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) if rows else len(c) for c in columns}
+    print("  ".join(c.ljust(widths[c]) for c in columns))
+    for row in rows:
+        print("  ".join(str(row.get(c, "")).ljust(widths[c]) for c in columns))
+
+
+def _stderr_progress(label: str) -> Callable[[int, int | None], None]:
+    def report(done: int, total: int | None) -> None:
+        if total:
+            print(f"\r{label}: {done / total:6.1%} of {total / 1e6:.1f} MB", end="", file=sys.stderr, flush=True)
+
+    return report
+
+
+@command("datasets")
+def cmd_datasets(args: argparse.Namespace) -> dict[str, Any]:
+    from core.data import CATALOGUE, find_local
+
+    rows = []
+    for entry in CATALOGUE.values():
+        local = find_local(entry.name) if entry.supported else None
+        rows.append(
+            {
+                "name": entry.name,
+                "title": entry.title,
+                "task": entry.task,
+                "classes": entry.num_classes,
+                "channels": entry.channels,
+                "train": entry.split_sizes["train"],
+                "sizes": ",".join(str(s) for s in entry.md5s),
+                "license": entry.license,
+                "local": str(local) if local else ("unsupported" if not entry.supported else ""),
+            }
+        )
+    if not args.json:
+        _print_table(rows, ["name", "task", "classes", "channels", "train", "sizes", "license", "local"])
+    return {"datasets": rows}
+
+
+@command("train")
+def cmd_train(args: argparse.Namespace) -> dict[str, Any]:
+    from core.data import load
+    from core.models.train import TrainConfig, TrainProgress
+    from core.models.workflow import train_dataset_and_store
+
+    config = TrainConfig(arch=args.arch, epochs=args.epochs, seed=args.seed, batch_size=args.batch_size)
+    dataset = load(args.dataset, args.size, progress=_stderr_progress(f"downloading {args.dataset}"))
+    for warning in dataset.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+
+    def progress(p: TrainProgress) -> None:
+        if p.epoch_end and not args.quiet:
+            logs = "  ".join(f"{k} {v:.4f}" for k, v in p.logs.items())
+            print(f"epoch {p.epoch}/{p.epochs}  {logs}", file=sys.stderr, flush=True)
+
+    trained = train_dataset_and_store(dataset, args.size, config, catalogue_name=args.dataset, on_progress=progress)
+    summary = trained.summary()
+    if not args.json:
+        print(
+            f"model {summary['model_id']}: test accuracy {summary['test_accuracy']:.4f}, "
+            f"test AUC {summary['test_auc']:.4f}"
+        )
+    return summary
+
+
+@command("evaluate")
+def cmd_evaluate(args: argparse.Namespace) -> dict[str, Any]:
+    from core.data import load
+    from core.models import store
+    from core.models.metrics import evaluate
+
+    meta = store.read_meta(args.model)
+    model = store.load(args.model)
+    dataset = load(meta.dataset, meta.size)
+    evaluation = evaluate(model, dataset, args.split)
+    if not args.json:
+        print(
+            f"{meta.id} on {dataset.title} {args.split}: accuracy {evaluation.accuracy:.4f}, "
+            f"AUC {evaluation.auc:.4f}, ECE {evaluation.ece:.4f}"
+        )
+        _print_table(
+            [
+                {
+                    "class": r.name,
+                    **{k: f"{getattr(r, k):.3f}" for k in ("precision", "recall", "f1")},
+                    "support": r.support,
+                }
+                for r in evaluation.per_class
+            ],
+            ["class", "precision", "recall", "f1", "support"],
+        )
+    return {"model_id": meta.id, "dataset": meta.dataset, **evaluation.summary()}
+
+
+@command("models")
+def cmd_models(args: argparse.Namespace) -> dict[str, Any]:
+    from core.models import store
+
+    rows = [
+        {
+            "id": m.id,
+            "name": m.name,
+            "dataset": m.dataset,
+            "arch": m.arch,
+            "test_accuracy": round(m.metrics.get("test_accuracy", float("nan")), 4),
+            "test_auc": round(m.metrics.get("test_auc", float("nan")), 4),
+            "params": m.params,
+            "created": m.created,
+        }
+        for m in store.list_models(args.dataset)
+    ]
+    if not args.json:
+        _print_table(rows, ["id", "name", "dataset", "arch", "test_accuracy", "test_auc", "params"])
+    return {"models": rows}
+
+
+def parser() -> argparse.ArgumentParser:
+    from core.data.catalogue import DEFAULT_DATASET
+    from core.models.architectures import ARCHITECTURES, DEFAULT_ARCH
+
+    main = argparse.ArgumentParser(prog="python -m core", description="MedLens, headless.")
+    sub = main.add_subparsers(dest="command", required=True)
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+        return p
+
+    add("datasets", "the MedMNIST catalogue and which files are present locally")
+    p = add("train", "train a model and put it in the store")
+    p.add_argument("--dataset", default=DEFAULT_DATASET)
+    p.add_argument("--size", type=int, default=28, choices=[28, 64, 128, 224])
+    p.add_argument("--arch", default=DEFAULT_ARCH, choices=ARCHITECTURES.names)
+    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--quiet", action="store_true", help="no per-epoch lines on stderr")
+    p = add("evaluate", "evaluate a stored model on a split")
+    p.add_argument("--model", required=True)
+    p.add_argument("--split", default="test", choices=["train", "val", "test"])
+    p = add("models", "list the model store")
+    p.add_argument("--dataset", default=None)
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        result = COMMANDS[args.command](args)
+    except MedLensError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    if args.json:
+        print(json.dumps(_clean(result), allow_nan=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

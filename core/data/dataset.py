@@ -1,0 +1,124 @@
+"""``Dataset``: a labelled image set held as uint8 NHWC arrays, split train/val/test.
+
+It is the contract every studio reads: pages show it, training feeds it through
+``as_tf``, later studios subset and augment it. Arrays are never mutated in place.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from core.data.catalogue import SPLITS
+from core.errors import DatasetError
+
+TASKS = ("binary", "multiclass", "ordinal")
+
+Augment = Callable[[Any, Any, Any], tuple[Any, Any]]
+"""``augment(images float32 NHWC in [0, 1], labels, seed int32[2]) -> (images, labels)``,
+applied per batch inside tf.data with stateless, seeded randomness."""
+
+
+def to_float(images: np.ndarray) -> np.ndarray:
+    """The model's input scale: float32 in [0, 1]. Every model call goes through this."""
+    return np.asarray(images, dtype=np.float32) / 255.0
+
+
+@dataclass(frozen=True)
+class Split:
+    images: np.ndarray  # uint8, (N, H, W, C)
+    labels: np.ndarray  # int64, (N,)
+
+    def __post_init__(self) -> None:
+        if self.images.dtype != np.uint8 or self.images.ndim != 4:
+            raise DatasetError(f"Images must be uint8 NHWC; got {self.images.dtype} {self.images.shape}.")
+        if len(self.images) != len(self.labels):
+            raise DatasetError(f"{len(self.images)} images but {len(self.labels)} labels.")
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    name: str
+    title: str
+    task: str
+    class_names: tuple[str, ...]
+    splits: dict[str, Split]
+    source: str = ""
+    license: str = ""
+    citation: str = ""
+    warnings: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if self.task not in TASKS:
+            raise DatasetError(f"Task {self.task!r} is not supported; MedLens handles {', '.join(TASKS)}.")
+        missing = [split for split in SPLITS if split not in self.splits]
+        if missing:
+            raise DatasetError(f"Dataset {self.name} lacks the {', '.join(missing)} split.")
+        shapes = {split.images.shape[1:] for split in self.splits.values()}
+        if len(shapes) != 1:
+            raise DatasetError(f"Dataset {self.name} mixes image shapes {sorted(shapes)}.")
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        return tuple(self.splits["train"].images.shape[1:])  # type: ignore[return-value]
+
+    @property
+    def channels(self) -> int:
+        return self.image_shape[2]
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    def images(self, split: str) -> np.ndarray:
+        return self._split(split).images
+
+    def labels(self, split: str) -> np.ndarray:
+        return self._split(split).labels
+
+    def class_counts(self, split: str) -> np.ndarray:
+        return np.bincount(self.labels(split), minlength=self.num_classes)
+
+    def _split(self, split: str) -> Split:
+        if split not in self.splits:
+            raise DatasetError(f"Unknown split {split!r}; use one of {', '.join(self.splits)}.")
+        return self.splits[split]
+
+    def as_tf(
+        self,
+        split: str,
+        batch_size: int = 64,
+        *,
+        shuffle: bool = False,
+        seed: int = 0,
+        augment: Augment | None = None,
+        limit: int | None = None,
+    ):
+        """A tf.data pipeline of (float32 images in [0, 1], int labels) batches.
+
+        The uint8 arrays are cached (a quarter of the float size), shuffled with ``seed``
+        and a new order each epoch, batched, scaled, augmented with per-batch seeds drawn
+        from ``seed``, and prefetched so a GPU never waits on the CPU.
+        """
+        import tensorflow as tf
+
+        images, labels = self.images(split), self.labels(split)
+        if limit is not None:
+            images, labels = images[:limit], labels[:limit]
+        data = tf.data.Dataset.from_tensor_slices((images, labels)).cache()
+        if shuffle:
+            data = data.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
+        data = data.batch(batch_size).map(
+            lambda x, y: (tf.cast(x, tf.float32) / 255.0, y), num_parallel_calls=tf.data.AUTOTUNE
+        )
+        if augment is not None:
+            seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
+            data = tf.data.Dataset.zip((data, seeds)).map(
+                lambda batch, s: augment(batch[0], batch[1], tf.cast(s % (2**31 - 1), tf.int32)),
+                num_parallel_calls=tf.data.AUTOTUNE,
+            )
+        return data.prefetch(tf.data.AUTOTUNE)

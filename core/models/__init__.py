@@ -1,0 +1,1 @@
+"""Models: architectures, training, evaluation and the on-disk model store."""

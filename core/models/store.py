@@ -1,0 +1,164 @@
+"""The model store: ``MEDLENS_HOME/models/<id>/`` with ``model.keras`` and ``meta.json``.
+
+A model is written into a hidden temporary folder and renamed into place, so a crash
+never leaves a half-saved entry. Loading always uses Keras safe mode, which refuses
+to deserialise Python code (Lambda layers) hidden in a ``.keras`` file.
+"""
+
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+import uuid
+import zipfile
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from core import paths
+from core.errors import ModelError
+
+MODEL_FILE = "model.keras"
+META_FILE = "meta.json"
+_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,127}$")
+
+
+@dataclass(frozen=True)
+class ModelMeta:
+    id: str
+    name: str
+    dataset: str
+    size: int
+    arch: str
+    seed: int
+    epochs: int
+    params: int
+    file_bytes: int
+    train_seconds: float
+    created: str
+    metrics: dict[str, Any] = field(default_factory=dict)
+    config: dict[str, Any] = field(default_factory=dict)
+    parent: str | None = None
+
+    @property
+    def path(self) -> Path:
+        return model_dir(self.id)
+
+
+def model_dir(model_id: str) -> Path:
+    if not _ID.match(model_id):
+        raise ModelError(f"{model_id!r} is not a valid model id.")
+    return paths.models_dir() / model_id
+
+
+def new_id(dataset: str, arch: str) -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    return f"{dataset}-{arch}-{stamp}-{uuid.uuid4().hex[:4]}".lower()
+
+
+def save(model, meta_fields: dict[str, Any]) -> ModelMeta:
+    """Store ``model`` with its metadata; ``params``, ``file_bytes``, ``id`` and ``created`` are filled in."""
+    root = paths.models_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    model_id = meta_fields.get("id") or new_id(meta_fields["dataset"], meta_fields["arch"])
+    final = model_dir(model_id)
+    staging = Path(tempfile.mkdtemp(prefix=f".{model_id}.", dir=root))
+    try:
+        model.save(staging / MODEL_FILE)
+        meta = ModelMeta(
+            **{
+                **meta_fields,
+                "id": model_id,
+                "name": meta_fields.get("name") or model_id,
+                "params": int(model.count_params()),
+                "file_bytes": (staging / MODEL_FILE).stat().st_size,
+                "created": meta_fields.get("created") or datetime.now(UTC).isoformat(timespec="seconds"),
+            }
+        )
+        _write_json(staging / META_FILE, asdict(meta))
+        os.replace(staging, final)
+        return meta
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def list_models(dataset: str | None = None) -> list[ModelMeta]:
+    """Stored models, newest first; entries with unreadable metadata are skipped."""
+    root = paths.models_dir()
+    if not root.is_dir():
+        return []
+    found = []
+    for folder in root.iterdir():
+        if folder.name.startswith(".") or not (folder / META_FILE).is_file():
+            continue
+        try:
+            meta = read_meta(folder.name)
+        except ModelError:
+            continue
+        if dataset is None or meta.dataset == dataset:
+            found.append(meta)
+    return sorted(found, key=lambda m: m.created, reverse=True)
+
+
+def read_meta(model_id: str) -> ModelMeta:
+    path = model_dir(model_id) / META_FILE
+    if not path.is_file():
+        raise ModelError(f"No model {model_id!r} in the store ({paths.models_dir()}).")
+    try:
+        return ModelMeta(**json.loads(path.read_text()))
+    except (json.JSONDecodeError, TypeError) as error:
+        raise ModelError(f"The metadata of model {model_id!r} is damaged: {error}.") from error
+
+
+def load(model_id: str):
+    """The stored Keras model, loaded in safe mode."""
+    read_meta(model_id)
+    return load_keras_file(model_dir(model_id) / MODEL_FILE)
+
+
+def load_keras_file(path: Path):
+    """Load a ``.keras`` archive with ``safe_mode=True``; any failure becomes one clear ``ModelError``."""
+    path = Path(path)
+    if path.suffix != ".keras":
+        raise ModelError(f"{path.name}: only .keras model files are accepted (.h5 and SavedModel can run hidden code).")
+    if not path.is_file():
+        raise ModelError(f"Model file {path} does not exist.")
+    if not zipfile.is_zipfile(path):
+        raise ModelError(f"{path.name} is not a valid .keras file (it is not a Keras zip archive); it may be damaged.")
+    from tensorflow import keras
+
+    try:
+        return keras.models.load_model(path, safe_mode=True, compile=False)
+    except Exception as error:  # Keras raises many types for a damaged archive
+        raise ModelError(f"{path.name} could not be loaded safely: {_first_line(error)}") from error
+
+
+def rename(model_id: str, name: str) -> ModelMeta:
+    name = name.strip()
+    if not name or len(name) > 120:
+        raise ModelError("A model name must have 1 to 120 characters.")
+    meta = asdict(read_meta(model_id)) | {"name": name}
+    _write_json(model_dir(model_id) / META_FILE, meta)
+    return ModelMeta(**meta)
+
+
+def delete(model_id: str) -> None:
+    folder = model_dir(model_id)
+    read_meta(model_id)
+    trash = folder.with_name(f".deleted-{model_id}-{int(time.time() * 1000)}")
+    os.replace(folder, trash)  # atomic: the entry disappears at once, files go after
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    temp = path.with_name(f".{path.name}.tmp")
+    temp.write_text(json.dumps(data, indent=2, sort_keys=True))
+    os.replace(temp, path)
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    return text[0][:300] if text else type(error).__name__
