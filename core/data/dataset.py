@@ -48,6 +48,7 @@ class Dataset:
     class_names: tuple[str, ...]
     splits: dict[str, Split]
     source: str = ""
+    modality: str = ""
     license: str = ""
     citation: str = ""
     warnings: tuple[str, ...] = field(default=())
@@ -116,7 +117,7 @@ class Dataset:
             lambda x, y: (tf.cast(x, tf.float32) / 255.0, y), num_parallel_calls=tf.data.AUTOTUNE
         )
         if augment is not None:
-            seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
+            seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2, drop_remainder=True)
             data = tf.data.Dataset.zip((data, seeds)).map(
                 lambda batch, s: augment(batch[0], batch[1], tf.cast(s % (2**31 - 1), tf.int32)),
                 num_parallel_calls=tf.data.AUTOTUNE,

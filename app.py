@@ -1,0 +1,17 @@
+"""MedLens: one router and the session pickers; each page lives in ``pages/``."""
+
+import streamlit as st
+
+from pages.common import sidebar_context
+
+st.set_page_config(page_title="MedLens", page_icon=":material/biotech:", layout="wide")
+
+PAGES = [
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/data.py", title="Data", icon=":material/photo_library:"),
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+]
+
+navigation = st.navigation(PAGES)
+sidebar_context()
+navigation.run()

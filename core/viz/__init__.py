@@ -1,0 +1,1 @@
+"""Figure builders: data in, Plotly figure (or image array) out; no Streamlit."""

@@ -1,0 +1,132 @@
+"""Session context shared by every page: the current dataset, size and model.
+
+The sidebar widgets own the truth (their keys live in ``st.session_state``); pages
+read it through these helpers and call ``core``. Heavy imports stay inside functions
+so the Home page is served before TensorFlow loads.
+"""
+
+from pathlib import Path
+
+import streamlit as st
+
+import core  # noqa: F401  (sets TF_USE_LEGACY_KERAS before anything imports TensorFlow)
+from core.data.catalogue import CATALOGUE, DEFAULT_DATASET, SIZES
+from core.errors import MedLensError
+
+DATASET_KEY, SIZE_KEY, MODEL_KEY = "dataset", "size", "model_id"
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+
+def _context_picker(label: str, key: str, options: list, **kwargs) -> None:
+    """A sidebar selectbox bound to the plain session key ``key``.
+
+    The context lives in plain keys, not widget keys, because Streamlit drops a widget's
+    state on any run that does not draw it; the widget (key ``w_<key>``) is re-seeded
+    from the context before it is drawn and writes back when the user changes it.
+    """
+    widget_key = f"w_{key}"
+    st.session_state[widget_key] = st.session_state[key]
+
+    def store() -> None:
+        st.session_state[key] = st.session_state[widget_key]
+
+    st.selectbox(label, options, key=widget_key, on_change=store, **kwargs)
+
+
+def sidebar_context() -> None:
+    """Dataset, size and model pickers, shown in the sidebar on every page."""
+    from core.data import find_local
+    from core.models import store
+
+    st.session_state.setdefault(DATASET_KEY, DEFAULT_DATASET)
+    st.session_state.setdefault(SIZE_KEY, 28)
+    st.session_state.setdefault(MODEL_KEY, None)
+    with st.sidebar:
+        st.subheader("Session")
+        names = [name for name, entry in CATALOGUE.items() if entry.supported]
+        _context_picker(
+            "Dataset",
+            DATASET_KEY,
+            names,
+            format_func=lambda n: CATALOGUE[n].title + ("" if find_local(n, 28) else " (downloads on first use)"),
+            help="Every page works on this dataset. Files are looked up in MEDLENS_DATA_DIR first.",
+        )
+        _context_picker("Image size", SIZE_KEY, list(SIZES), format_func=lambda s: f"{s}x{s}")
+        models = [m for m in store.list_models(current_dataset_name()) if m.size == current_size()]
+        ids = [m.id for m in models]
+        if st.session_state[MODEL_KEY] not in ids:
+            st.session_state[MODEL_KEY] = ids[0] if ids else None
+        labels = {m.id: f"{m.name} · acc {m.metrics.get('test_accuracy', float('nan')):.3f}" for m in models}
+        _context_picker(
+            "Model",
+            MODEL_KEY,
+            [None, *ids],
+            format_func=lambda i: "none yet: train one" if i is None else labels[i],
+            help="Models in the store trained on this dataset and size.",
+        )
+
+
+def current_dataset_name() -> str:
+    return st.session_state.get(DATASET_KEY, DEFAULT_DATASET)
+
+
+def current_size() -> int:
+    return int(st.session_state.get(SIZE_KEY, 28))
+
+
+def current_model_id() -> str | None:
+    return st.session_state.get(MODEL_KEY)
+
+
+def select_model(model_id: str) -> None:
+    """Make ``model_id`` the session's model (e.g. right after training it)."""
+    st.session_state[MODEL_KEY] = model_id
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _load_dataset(name: str, size: int, _stamp: float):
+    from core.data import load
+
+    return load(name, size)
+
+
+def dataset_or_stop():
+    """The session's dataset; on failure an error box explains why and the page stops."""
+    from core.data import find_local
+
+    name, size = current_dataset_name(), current_size()
+    local = find_local(name, size)
+    try:
+        with st.spinner(f"Loading {CATALOGUE[name].title} {size}x{size}…"):
+            dataset = _load_dataset(name, size, local.stat().st_mtime if local else 0.0)
+    except MedLensError as error:
+        st.error(str(error))
+        st.stop()
+    for warning in dataset.warnings:
+        st.warning(warning, icon=":material/info:")
+    return dataset
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def load_model(model_id: str, _created: str):
+    from core.models import store
+
+    return store.load(model_id)
+
+
+def model_or_none(model_id: str | None):
+    """The stored model, or None with an error box when it cannot be loaded."""
+    from core.models import store
+
+    if model_id is None:
+        return None
+    try:
+        return load_model(model_id, store.read_meta(model_id).created)
+    except MedLensError as error:
+        st.error(str(error))
+        return None
+
+
+def teaching_note(name: str) -> str:
+    """A plain-words text from ``assets/notes/<name>.md``."""
+    return (ASSETS / "notes" / f"{name}.md").read_text(encoding="utf-8")

@@ -1,0 +1,24 @@
+"""Home: what MedLens is, in plain words, and where to start."""
+
+import streamlit as st
+
+from pages.common import current_dataset_name, teaching_note
+
+
+def main() -> None:
+    from core.data import CATALOGUE, find_local
+
+    st.title("MedLens")
+    st.caption("An open workbench for medical-image classifiers")
+    st.markdown(teaching_note("home"))
+    left, right = st.columns(2)
+    left.page_link("pages/data.py", label="Look at the data", icon=":material/photo_library:")
+    right.page_link("pages/train.py", label="Train a model", icon=":material/model_training:")
+    present = [entry.title for name, entry in CATALOGUE.items() if entry.supported and find_local(name)]
+    st.info(
+        f"Current dataset: **{CATALOGUE[current_dataset_name()].title}**. "
+        f"Available offline: {', '.join(present) if present else 'none yet (they download on first use)'}."
+    )
+
+
+main()

@@ -1,0 +1,206 @@
+"""Train: fit a model in the background with live curves, read its report card, manage the store."""
+
+import streamlit as st
+
+from pages.common import (
+    current_dataset_name,
+    current_model_id,
+    current_size,
+    dataset_or_stop,
+    model_or_none,
+    select_model,
+    teaching_note,
+)
+
+JOB_KEY = "train_job"
+
+
+def train_config_ui():
+    """The training settings, returned as a ``TrainConfig``."""
+    from core.models.architectures import ARCHITECTURES
+    from core.models.train import TrainConfig
+
+    left, middle, right = st.columns(3)
+    arch = left.selectbox(
+        "Architecture",
+        ARCHITECTURES.names,
+        key="train_arch",
+        help="\n\n".join(f"**{e.name}**: {e.description}" for e in ARCHITECTURES),
+    )
+    epochs = middle.slider(
+        "Most epochs", 1, 60, 30, key="train_epochs", help="Training stops early when validation loss stops improving."
+    )
+    seed = right.number_input(
+        "Seed", 0, 1_000_000, 0, key="train_seed", help="Same seed, same data and settings: same model."
+    )
+    return TrainConfig(arch=arch, epochs=int(epochs), seed=int(seed))
+
+
+def _run_training(job, name: str, size: int, config):
+    from core.models.workflow import train_and_store
+
+    def progress(p) -> None:
+        job.report(p.fraction, f"epoch {p.epoch}/{p.epochs}, batch {p.batch}/{p.batches}", detail=p)
+
+    return train_and_store(name, size, config, on_progress=progress, should_stop=job.should_stop)
+
+
+def training_monitor() -> None:
+    from core.jobs import CANCELLED, DONE
+
+    job = st.session_state.get(JOB_KEY)
+    if job is None:
+        return
+
+    @st.fragment(run_every=None if job.done else 1.0)
+    def monitor() -> None:
+        from core.viz.train_figures import training_curves
+
+        if not job.done:
+            st.progress(job.progress, text=f"Training… {job.message}")
+            if job.detail is not None and job.detail.history:
+                st.plotly_chart(training_curves(job.detail.history), key="live_curves")
+            if st.button("Cancel training", key="train_cancel", icon=":material/stop:"):
+                job.cancel()
+            return
+        if job.status == DONE and not getattr(job, "acknowledged", False):
+            job.acknowledged = True
+            select_model(job.result.meta.id)
+            st.rerun(scope="app")
+        if job.status == DONE:
+            s = job.result.summary()
+            st.success(
+                f"Trained **{s['model_id']}** in {s['train_seconds']:.0f} s: test accuracy "
+                f"{s['test_accuracy']:.3f}, test AUC {s['test_auc']:.3f} "
+                f"(best epoch {s['best_epoch']} of {s['epochs']})."
+            )
+        elif job.status == CANCELLED:
+            st.warning("Training was cancelled; nothing was saved.")
+        else:
+            st.error(f"Training failed: {job.error}")
+
+    monitor()
+
+
+def report_card(model_id: str) -> None:
+    from core.models import store
+    from core.viz import train_figures
+
+    meta = store.read_meta(model_id)
+    st.subheader(f"Report card: {meta.name}")
+    evaluation = _evaluation(model_id, meta.created, st.session_state.get("train_eval_split", "test"))
+    if evaluation is None:
+        return
+    columns = st.columns(4)
+    columns[0].metric("accuracy", f"{evaluation.accuracy:.3f}")
+    columns[1].metric("AUC", f"{evaluation.auc:.3f}")
+    columns[2].metric("calibration error", f"{evaluation.ece:.3f}")
+    columns[3].metric("parameters", f"{meta.params:,}")
+    st.selectbox("Split", ["test", "val", "train"], key="train_eval_split")
+    st.dataframe(
+        [
+            {"class": r.name, "precision": r.precision, "recall": r.recall, "f1": r.f1, "support": r.support}
+            for r in evaluation.per_class
+        ],
+        hide_index=True,
+    )
+    left, right = st.columns(2)
+    left.plotly_chart(train_figures.confusion_matrix(evaluation), key="confusion")
+    right.plotly_chart(train_figures.roc_curves(evaluation), key="roc")
+    left, right = st.columns(2)
+    left.plotly_chart(train_figures.calibration_plot(evaluation), key="calibration")
+    if meta.metrics.get("history"):
+        right.plotly_chart(train_figures.training_curves(meta.metrics["history"]), key="history")
+    with st.expander("What do these figures mean?"):
+        st.markdown(teaching_note("metrics"))
+
+
+@st.cache_data(max_entries=16, show_spinner="Evaluating…")
+def _evaluation_cached(model_id: str, created: str, split: str):
+    from core.data import load
+    from core.models.metrics import evaluate
+    from core.models.store import read_meta
+    from pages.common import load_model
+
+    meta = read_meta(model_id)
+    return evaluate(load_model(model_id, created), load(meta.dataset, meta.size), split)
+
+
+def _evaluation(model_id: str, created: str, split: str):
+    from core.errors import MedLensError
+
+    if model_or_none(model_id) is None:
+        return None
+    try:
+        return _evaluation_cached(model_id, created, split)
+    except MedLensError as error:
+        st.error(str(error))
+        return None
+
+
+def model_store_ui() -> None:
+    from core.errors import MedLensError
+    from core.models import store
+
+    st.subheader("Model store")
+    models = store.list_models()
+    if not models:
+        st.caption("No models yet.")
+        return
+    st.dataframe(
+        [
+            {
+                "name": m.name,
+                "dataset": m.dataset,
+                "size": m.size,
+                "architecture": m.arch,
+                "test accuracy": m.metrics.get("test_accuracy"),
+                "test AUC": m.metrics.get("test_auc"),
+                "parameters": m.params,
+                "MB": round(m.file_bytes / 1e6, 2),
+                "created": m.created,
+                "id": m.id,
+            }
+            for m in models
+        ],
+        hide_index=True,
+    )
+    names = {m.id: f"{m.name} ({m.dataset})" for m in models}
+    chosen = st.selectbox("Manage model", list(names), format_func=names.get, key="store_pick")
+    left, middle, right = st.columns([3, 1, 1])
+    new_name = left.text_input("New name", key="store_new_name", placeholder="e.g. pneumonia baseline")
+    try:
+        if middle.button("Rename", key="store_rename", disabled=not new_name.strip()):
+            store.rename(chosen, new_name)
+            st.rerun()
+        confirm = right.checkbox("Confirm delete", key="store_confirm_delete")
+        if right.button("Delete", key="store_delete", disabled=not confirm, type="primary"):
+            store.delete(chosen)
+            st.rerun()
+    except MedLensError as error:
+        st.error(str(error))
+
+
+def main() -> None:
+    from core import jobs
+
+    dataset = dataset_or_stop()
+    st.title(f"Train on {dataset.title}")
+    config = train_config_ui()
+    job = st.session_state.get(JOB_KEY)
+    running = job is not None and not job.done
+    if st.button("Train", type="primary", key="train_start", disabled=running, icon=":material/play_arrow:"):
+        st.session_state[JOB_KEY] = jobs.submit(
+            _run_training, current_dataset_name(), current_size(), config, name="train"
+        )
+        st.rerun()
+    training_monitor()
+    model_id = current_model_id()
+    if model_id is None:
+        st.info("No model for this dataset yet: press **Train** to make one.")
+    else:
+        report_card(model_id)
+    model_store_ui()
+
+
+main()

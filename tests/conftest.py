@@ -1,0 +1,79 @@
+"""Shared fixtures: real MedMNIST slices from ../shared/data, tiny synthetic sets, an isolated MEDLENS_HOME."""
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import core  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow)
+
+ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("MEDLENS_DATA_DIR", str(ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture(autouse=True)
+def medlens_home(tmp_path, monkeypatch) -> Path:
+    """Each test gets its own empty MEDLENS_HOME, so no test sees another's models."""
+    home = tmp_path / "medlens_home"
+    monkeypatch.setenv("MEDLENS_HOME", str(home))
+    return home
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    path = Path(os.environ["MEDLENS_DATA_DIR"])
+    if not (path / "pneumoniamnist.npz").is_file():
+        pytest.fail(f"MedMNIST files not found in {path}; set MEDLENS_DATA_DIR (see README).")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pneumonia(data_dir):
+    from core.data import load
+
+    return load("pneumoniamnist")
+
+
+@pytest.fixture(scope="session")
+def breast(data_dir):
+    from core.data import load
+
+    return load("breastmnist")
+
+
+@pytest.fixture(scope="session")
+def retina(data_dir):
+    from core.data import load
+
+    return load("retinamnist")
+
+
+def make_dataset(n: int = 24, size: int = 28, channels: int = 1, classes: int = 2, seed: int = 0, task: str = ""):
+    """A synthetic Dataset for shape and edge-case tests only (never for a reported figure)."""
+    from core.data.dataset import Dataset, Split
+
+    rng = np.random.default_rng(seed)
+    splits = {}
+    for split in ("train", "val", "test"):
+        labels = np.arange(n) % classes
+        images = rng.integers(0, 256, size=(n, size, size, channels), dtype=np.uint8)
+        images[labels == 0] //= 4  # a learnable difference between classes
+        splits[split] = Split(images, labels.astype(np.int64))
+    return Dataset(
+        name="synthetic",
+        title="Synthetic",
+        task=task or ("binary" if classes == 2 else "multiclass"),
+        class_names=tuple(f"class{c}" for c in range(classes)),
+        splits=splits,
+    )
+
+
+def subset(dataset, n: int):
+    """The first ``n`` images of each split of a real dataset, for fast tests."""
+    from dataclasses import replace
+
+    from core.data.dataset import Split
+
+    splits = {name: Split(s.images[:n], s.labels[:n]) for name, s in dataset.splits.items()}
+    return replace(dataset, splits=splits)
