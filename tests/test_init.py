@@ -7,7 +7,6 @@ import sys
 
 from tests.conftest import ROOT
 
-
 SETS_LEGACY_KERAS = re.compile(
     r"""environ(\[["']TF_USE_LEGACY_KERAS["']\]\s*=[^=]|\.setdefault\(["']TF_USE_LEGACY_KERAS)"""
 )
@@ -38,7 +37,7 @@ def test_tfmot_wraps_a_model_built_by_core():
 
     model = build("small_cnn", (28, 28, 1), 2)
     pruned = tfmot.sparsity.keras.prune_low_magnitude(model)
-    wrapped = [layer for layer in pruned.layers if isinstance(layer, tfmot.sparsity.keras.PruneLowMagnitude)]
+    wrapped = [layer for layer in pruned.layers if type(layer).__name__ == "PruneLowMagnitude"]
     assert wrapped, "no layer was wrapped for pruning"
     assert pruned.output_shape == (None, 2)
 
