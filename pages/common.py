@@ -75,7 +75,19 @@ def current_size() -> int:
 
 
 def current_model_id() -> str | None:
-    return st.session_state.get(MODEL_KEY)
+    """The session's model, or None when there is none or it left the store (deleted elsewhere)."""
+    from core.errors import ModelError
+    from core.models import store
+
+    model_id = st.session_state.get(MODEL_KEY)
+    if model_id is None:
+        return None
+    try:
+        store.read_meta(model_id)
+    except ModelError:
+        st.session_state[MODEL_KEY] = None
+        return None
+    return model_id
 
 
 def select_model(model_id: str) -> None:

@@ -1,0 +1,38 @@
+# MedLens: `make run` starts the app, `make test` runs every check. Both set up .venv first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Use the shared MedMNIST copies beside the checkout when present; otherwise files download.
+export MEDLENS_DATA_DIR ?= $(abspath $(wildcard ../shared/data))
+
+.PHONY: setup run test lint browser bench clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "MedLens needs Python 3.11 (TensorFlow 2.21 + shap 0.51); set PYTHON=...")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.txt -c constraints.txt
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/streamlit run app.py --server.headless true --server.address 127.0.0.1 --server.port 8501
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+browser:
+	bash .ci/ensure-browser
+
+test: setup browser lint
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python bench/train_baseline.py
+	$(BIN)/python bench/startup.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,140 @@
+"""Every page driven headless with streamlit.testing AppTest.
+
+AppTest runs a switched-to page on its own, without app.py, so page tests set the
+session context (dataset, model) in ``session_state`` as the sidebar would.
+"""
+
+import json
+import urllib.error
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+APP = str(ROOT / "app.py")
+
+
+def open_app() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=120).run()
+
+
+def open_page(page: str, **context) -> AppTest:
+    at = open_app()
+    for key, value in context.items():
+        at.session_state[key] = value
+    return at.switch_page(f"pages/{page}.py").run()
+
+
+def texts(elements) -> str:
+    return " ".join(str(e.value) for e in elements)
+
+
+def test_home_explains_and_offers_the_session_pickers():
+    at = open_app()
+    assert not at.exception
+    assert texts(at.title) == "MedLens"
+    assert "not a medical device" in texts(at.markdown)
+    assert [s.label for s in at.sidebar.selectbox] == ["Dataset", "Image size", "Model"]
+    assert "PneumoniaMNIST" in texts(at.info)
+
+
+def test_sidebar_dataset_choice_becomes_the_session_context():
+    at = open_app()
+    at.sidebar.selectbox(key="w_dataset").set_value("breastmnist").run()
+    assert not at.exception
+    assert at.session_state["dataset"] == "breastmnist"
+    assert "BreastMNIST" in texts(at.info)
+
+
+def test_data_page_shows_splits_balance_samples_and_histogram():
+    at = open_page("data")
+    assert not at.exception
+    assert texts(at.title) == "PneumoniaMNIST"
+    assert [m.value for m in at.metric] == ["4,708", "524", "624"]
+    assert len(at.get("plotly_chart")) == 2
+    assert len(at.image) == 2  # one row of samples per class
+    assert "test split's class mix differs" in texts(at.info)
+    assert "CC BY 4.0" in texts(at.markdown) and "Kermany" in texts(at.markdown)
+    assert "MD5 mismatch" in texts(at.warning)
+    at.slider(key="data_per_class").set_value(3).run()
+    at.number_input(key="data_seed").set_value(5).run()
+    assert not at.exception
+
+
+def test_data_page_handles_rgb_multiclass():
+    at = open_page("data", dataset="retinamnist")
+    assert not at.exception
+    assert texts(at.title) == "RetinaMNIST" and len(at.image) == 5
+
+
+def test_data_page_explains_a_missing_dataset(monkeypatch, tmp_path):
+    monkeypatch.setenv("MEDLENS_DATA_DIR", str(tmp_path))
+
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("offline")
+
+    monkeypatch.setattr("urllib.request.urlopen", offline)
+    at = open_page("data", dataset="dermamnist")
+    assert not at.exception
+    assert "dermamnist.npz is not available offline" in texts(at.error)
+
+
+@pytest.mark.slow
+def test_train_page_trains_in_the_background_and_shows_the_report_card():
+    at = open_page("train", dataset="breastmnist")
+    assert not at.exception
+    assert texts(at.title) == "Train on BreastMNIST"
+    assert "No model for this dataset yet" in texts(at.info)
+    at.slider(key="train_epochs").set_value(2).run()
+    at.button(key="train_start").click().run()
+    job = at.session_state["train_job"]
+    assert at.button(key="train_start").disabled or job.done
+    job.wait(300)
+    assert job.status == "done", job.error
+    at.run()
+    at.run()
+    assert not at.exception
+    model_id = job.result.meta.id
+    assert at.session_state["model_id"] == model_id
+    assert "Trained **" in texts(at.success)
+    assert f"Report card: {model_id}" in texts(at.subheader)
+    assert len(at.get("plotly_chart")) == 4  # confusion, ROC, calibration, training curves
+    assert [m.label for m in at.metric][:3] == ["accuracy", "AUC", "calibration error"]
+
+    at.selectbox(key="store_pick").set_value(model_id).run()
+    at.text_input(key="store_new_name").input("breast baseline").run()
+    at.button(key="store_rename").click().run()
+    assert "Report card: breast baseline" in texts(at.subheader)
+    at.checkbox(key="store_confirm_delete").check().run()
+    at.button(key="store_delete").click().run()
+    assert not at.exception
+    assert "No models yet." in texts(at.caption)
+
+
+@pytest.mark.slow
+def test_train_page_can_cancel():
+    at = open_page("train", dataset="breastmnist")
+    at.slider(key="train_epochs").set_value(60).run()
+    at.button(key="train_start").click().run()
+    job = at.session_state["train_job"]
+    job.cancel()
+    job.wait(300)
+    at.run()
+    assert not at.exception
+    assert job.status == "cancelled"
+    assert "cancelled" in texts(at.warning)
+
+
+def test_train_page_reports_a_damaged_model(medlens_home):
+    folder = medlens_home / "models" / "damaged-model"
+    folder.mkdir(parents=True)
+    meta = {
+        "id": "damaged-model", "name": "damaged", "dataset": "breastmnist", "size": 28, "arch": "small_cnn",
+        "seed": 0, "epochs": 1, "params": 1, "file_bytes": 4, "train_seconds": 0.0, "created": "2026-01-01",
+    }  # fmt: skip
+    (folder / "meta.json").write_text(json.dumps(meta))
+    (folder / "model.keras").write_bytes(b"junk")
+    at = open_page("train", dataset="breastmnist", model_id="damaged-model")
+    assert not at.exception
+    assert "not a valid .keras file" in texts(at.error)

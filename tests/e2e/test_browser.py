@@ -1,0 +1,96 @@
+"""A real browser: start the app on a free port and load Home, Data and Train in headless Chromium."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        if os.environ.get("MEDLENS_REQUIRE_BROWSER") == "1":
+            pytest.fail("chromium is required here (install it with .ci/ensure-browser)")
+        pytest.skip("chromium is not installed; run `make browser`")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def server(medlens_home):
+    port = free_port()
+    env = dict(os.environ, MEDLENS_HOME=str(medlens_home))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail(f"streamlit did not start: {process.stdout.read().decode()[-2000:]}")
+    yield url
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def test_home_data_and_train_load_in_a_browser(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    executable = chromium_path()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
+        page = browser.new_page()
+        page.goto(server)
+        expect(page.get_by_role("heading", name="MedLens")).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("not a medical device")).to_be_visible()
+        sidebar = page.get_by_test_id("stSidebar")
+        expect(sidebar.get_by_text("Dataset", exact=True)).to_be_visible()
+
+        sidebar.get_by_role("link", name="Data").click()
+        expect(page.get_by_role("heading", name="PneumoniaMNIST")).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("Class balance")).to_be_visible()
+        expect(page.get_by_text("4,708")).to_be_visible()
+        expect(sidebar.get_by_text("Dataset", exact=True)).to_be_visible()  # the session pickers stay
+
+        sidebar.get_by_role("link", name="Train").click()
+        expect(page.get_by_role("heading", name="Train on PneumoniaMNIST")).to_be_visible(timeout=60_000)
+        expect(page.get_by_role("button", name="Train")).to_be_visible()
+        expect(page.get_by_text("No model for this dataset yet")).to_be_visible()
+        assert not page.get_by_test_id("stException").count()
+        browser.close()

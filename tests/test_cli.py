@@ -1,0 +1,74 @@
+"""python -m core: JSON on the last line, one-line errors with a non-zero exit."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+def run_cli(*args: str, home) -> subprocess.CompletedProcess:
+    env = dict(os.environ, MEDLENS_HOME=str(home))
+    return subprocess.run(
+        [sys.executable, "-m", "core", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
+
+
+def last_json(result: subprocess.CompletedProcess) -> dict:
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_datasets_lists_the_catalogue_and_local_files(medlens_home):
+    data = last_json(run_cli("datasets", "--json", home=medlens_home))
+    rows = {row["name"]: row for row in data["datasets"]}
+    assert rows["pneumoniamnist"]["local"].endswith("pneumoniamnist.npz")
+    assert rows["bloodmnist"]["local"] == "" and rows["chestmnist"]["local"] == "unsupported"
+    table = run_cli("datasets", home=medlens_home)
+    assert "pneumoniamnist" in table.stdout and table.returncode == 0
+
+
+@pytest.mark.slow
+def test_train_evaluate_and_models_round_trip(medlens_home):
+    trained = last_json(run_cli("train", "--dataset", "breastmnist", "--epochs", "2", "--json", home=medlens_home))
+    assert {"model_id", "dataset", "arch", "test_accuracy", "test_auc", "params", "train_seconds"} <= set(trained)
+    assert trained["dataset"] == "breastmnist" and trained["arch"] == "small_cnn"
+    assert 0.0 <= trained["test_accuracy"] <= 1.0 and trained["params"] > 0
+    evaluated = last_json(run_cli("evaluate", "--model", trained["model_id"], "--json", home=medlens_home))
+    assert evaluated["accuracy"] == pytest.approx(trained["test_accuracy"])
+    assert len(evaluated["per_class"]) == 2 and len(evaluated["confusion"]) == 2
+    listed = last_json(run_cli("models", "--json", home=medlens_home))
+    assert [m["id"] for m in listed["models"]] == [trained["model_id"]]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("train", "--dataset", "notamnist", "--epochs", "1"), "Unknown dataset 'notamnist'"),
+        (("train", "--dataset", "chestmnist", "--epochs", "1"), "multi-label"),
+        (("evaluate", "--model", "missing-model"), "No model 'missing-model'"),
+    ],
+)
+def test_errors_are_one_line_with_non_zero_exit(medlens_home, args, message):
+    result = run_cli(*args, "--json", home=medlens_home)
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and message in lines[0]
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_corrupt_stored_model_is_one_line_error(medlens_home):
+    folder = medlens_home / "models" / "broken-model"
+    folder.mkdir(parents=True)
+    meta = {
+        "id": "broken-model", "name": "broken", "dataset": "breastmnist", "size": 28, "arch": "small_cnn",
+        "seed": 0, "epochs": 1, "params": 1, "file_bytes": 4, "train_seconds": 0.0, "created": "2026-01-01",
+    }  # fmt: skip
+    (folder / "meta.json").write_text(json.dumps(meta))
+    (folder / "model.keras").write_bytes(b"junk")
+    result = run_cli("evaluate", "--model", "broken-model", home=medlens_home)
+    assert result.returncode == 1 and "not a valid .keras file" in result.stderr
+    assert "Traceback" not in result.stderr
