@@ -90,8 +90,12 @@ def current_model_id() -> str | None:
     return model_id
 
 
-def select_model(model_id: str) -> None:
-    """Make ``model_id`` the session's model (e.g. right after training it)."""
+def select_model(model_id: str, dataset: str | None = None, size: int | None = None) -> None:
+    """Make ``model_id`` (and, when given, its dataset and size) the session's context."""
+    if dataset is not None:
+        st.session_state[DATASET_KEY] = dataset
+    if size is not None:
+        st.session_state[SIZE_KEY] = size
     st.session_state[MODEL_KEY] = model_id
 
 
@@ -103,13 +107,30 @@ def _load_dataset(name: str, size: int, _stamp: float):
 
 
 def dataset_or_stop():
-    """The session's dataset; on failure an error box explains why and the page stops."""
-    from core.data import find_local
+    """The session's dataset; on failure an error box explains why and the page stops.
+
+    A missing file is downloaded first with a visible progress bar, outside the cache, so
+    the cached loader then finds it locally.
+    """
+    from core.data import find_local, load
 
     name, size = current_dataset_name(), current_size()
-    local = find_local(name, size)
+    title = f"{CATALOGUE[name].title} {size}x{size}"
     try:
-        with st.spinner(f"Loading {CATALOGUE[name].title} {size}x{size}…"):
+        local = find_local(name, size)
+        if local is None:
+            bar = st.progress(0.0, text=f"Downloading {title} from the official MedMNIST record…")
+
+            def show(done: int, total: int | None) -> None:
+                if total:
+                    bar.progress(
+                        min(done / total, 1.0), text=f"Downloading {title}: {done / 1e6:.1f} of {total / 1e6:.1f} MB"
+                    )
+
+            load(name, size, progress=show)
+            bar.empty()
+            local = find_local(name, size)
+        with st.spinner(f"Loading {title}…"):
             dataset = _load_dataset(name, size, local.stat().st_mtime if local else 0.0)
     except MedLensError as error:
         st.error(str(error))

@@ -169,6 +169,10 @@ def model_store_ui() -> None:
     chosen = st.selectbox("Manage model", list(names), format_func=names.get, key="store_pick")
     left, middle, right = st.columns([3, 1, 1])
     new_name = left.text_input("New name", key="store_new_name", placeholder="e.g. pneumonia baseline")
+    picked = next(m for m in models if m.id == chosen)
+    if st.button("Use this model", key="store_use", help="Make it the session's model (and switch to its dataset)."):
+        select_model(picked.id, picked.dataset, picked.size)
+        st.rerun()
     try:
         if middle.button("Rename", key="store_rename", disabled=not new_name.strip()):
             store.rename(chosen, new_name)

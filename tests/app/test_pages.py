@@ -138,3 +138,45 @@ def test_train_page_reports_a_damaged_model(medlens_home):
     at = open_page("train", dataset="breastmnist", model_id="damaged-model")
     assert not at.exception
     assert "not a valid .keras file" in texts(at.error)
+
+
+def test_data_page_downloads_a_missing_file_with_progress(monkeypatch, tmp_path, data_dir, medlens_home):
+    import shutil
+
+    from core.data import loader
+
+    monkeypatch.setenv("MEDLENS_DATA_DIR", str(tmp_path))
+    reports = []
+
+    def fake_download(url, destination, md5, progress=None):
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(data_dir / "breastmnist.npz", destination)
+        for done in (100, 200):
+            progress(done, 200)
+            reports.append(done)
+        return destination
+
+    monkeypatch.setattr(loader, "download", fake_download)
+    at = open_page("data", dataset="breastmnist")
+    assert not at.exception
+    assert texts(at.title) == "BreastMNIST"
+    assert reports == [100, 200]
+    assert (medlens_home / "datasets" / "breastmnist.npz").is_file()
+
+
+def test_store_can_make_another_datasets_model_current():
+    from core.models import store
+    from core.models.architectures import build
+
+    meta = store.save(
+        build("small_cnn", (28, 28, 3), 5),
+        {"dataset": "retinamnist", "size": 28, "arch": "small_cnn", "seed": 0, "epochs": 0, "train_seconds": 0.0},
+    )
+    at = open_page("train", dataset="breastmnist")
+    assert "No model for this dataset yet" in texts(at.info)
+    at.selectbox(key="store_pick").set_value(meta.id).run()
+    at.button(key="store_use").click().run()
+    assert not at.exception
+    assert at.session_state["dataset"] == "retinamnist" and at.session_state["model_id"] == meta.id
+    assert texts(at.title) == "Train on RetinaMNIST"
+    assert f"Report card: {meta.id}" in texts(at.subheader)
