@@ -153,6 +153,56 @@ def cmd_models(args: argparse.Namespace) -> dict[str, Any]:
     return {"models": rows}
 
 
+@command("compress")
+def cmd_compress(args: argparse.Namespace) -> dict[str, Any]:
+    from core.compress.finetune import StepContext
+    from core.compress.recipe import resolve
+    from core.compress.search import SearchConfig, search
+    from core.compress.workflow import compressor_for, save_to_store
+
+    compressor, meta = compressor_for(args.model, args.seed)
+
+    def progress(fraction: float, message: str) -> None:
+        if not args.quiet:
+            print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
+
+    if args.action == "search":
+        config = SearchConfig(args.max_drop, args.target_ratio, args.size_metric, args.budget)
+        found = search(compressor, config, on_progress=progress)
+        if not args.json:
+            _print_table(
+                [
+                    {
+                        "recipe": c.recipe.name,
+                        "front": "*" if c in found.front else "",
+                        "gzip_ratio": f"{c.gzip_ratio:.1f}x",
+                        "size_ratio": f"{c.size_ratio:.1f}x",
+                        "accuracy": f"{c.measurement.test_accuracy:.4f}",
+                        "drop": f"{c.accuracy_drop:+.4f}",
+                        "latency_ms": f"{c.measurement.latency_ms:.3f}",
+                    }
+                    for c in found.candidates
+                ],
+                ["recipe", "front", "gzip_ratio", "size_ratio", "accuracy", "drop", "latency_ms"],
+            )
+            print(found.verdict)
+        return {"model_id": meta.id, **found.summary()}
+    if not args.recipe:
+        raise MedLensError("Give --recipe NAME_OR_FILE (or use `compress search`).")
+    recipe = resolve(args.recipe)
+    result = compressor.run(recipe, StepContext(args.seed, report=lambda m: progress(0.0, m)))
+    summary = {"model_id": meta.id, **result.summary()}
+    if args.save:
+        summary["saved_model_id"] = save_to_store(result, meta).id
+    if not args.json:
+        print(
+            f"{recipe.name}: {result.measurement.bytes:,} bytes ({result.size_ratio:.1f}x smaller, "
+            f"gzip {result.gzip_ratio:.1f}x), accuracy {result.measurement.test_accuracy:.4f} "
+            f"({-result.accuracy_drop:+.4f}), latency {result.measurement.latency_ms:.3f} ms -> {result.artifact}"
+        )
+    return summary
+
+
 def parser() -> argparse.ArgumentParser:
     from core.data.catalogue import DEFAULT_DATASET
     from core.models.architectures import ARCHITECTURES, DEFAULT_ARCH
@@ -177,6 +227,17 @@ def parser() -> argparse.ArgumentParser:
     p = add("evaluate", "evaluate a stored model on a split")
     p.add_argument("--model", required=True)
     p.add_argument("--split", default="test", choices=["train", "val", "test"])
+    p = add("compress", "compress a stored model with a recipe, or search for the best recipe")
+    p.add_argument("action", nargs="?", choices=["search"], help="search the recipe grid instead of running one recipe")
+    p.add_argument("--model", required=True)
+    p.add_argument("--recipe", help="a built-in recipe name or a recipe JSON file")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--save", action="store_true", help="put the compressed model into the store")
+    p.add_argument("--max-drop", type=float, default=0.01, help="accuracy it may lose, as a fraction (0.01 = 1 point)")
+    p.add_argument("--target-ratio", type=float, default=10.0, help="times smaller than the float32 TFLite file")
+    p.add_argument("--size-metric", choices=["gzip", "bytes"], default="gzip")
+    p.add_argument("--budget", type=int, default=12, help="candidates to measure")
+    p.add_argument("--quiet", action="store_true")
     p = add("models", "list the model store")
     p.add_argument("--dataset", default=None)
     return main

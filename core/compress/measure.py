@@ -1,0 +1,120 @@
+"""Figures measured on the exported TFLite file itself: size, accuracy, AUC, latency, agreement."""
+
+import gzip
+import statistics
+import time
+import warnings
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from core.data.dataset import Dataset, to_float
+from core.models.metrics import auc_score
+
+LATENCY_RUNS = 50
+
+
+@dataclass(frozen=True)
+class Measurement:
+    bytes: int
+    gzip_bytes: int
+    params: int
+    nonzero_params: int
+    test_accuracy: float
+    test_auc: float
+    latency_ms: float
+    agreement: float  # share of test images where the prediction equals the original model's
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def gzip_size(data: bytes) -> int:
+    return len(gzip.compress(data, compresslevel=9, mtime=0))
+
+
+def weight_counts(model) -> tuple[int, int]:
+    """(parameters, non-zero parameters) over the model's trainable weights."""
+    weights = [np.asarray(w) for w in model.trainable_weights]
+    return int(sum(w.size for w in weights)), int(sum(np.count_nonzero(w) for w in weights))
+
+
+class TFLiteRunner:
+    """Batched inference through the TFLite interpreter, int8 inputs/outputs handled."""
+
+    def __init__(self, flatbuffer: bytes, num_threads: int | None = None) -> None:
+        import tensorflow as tf
+
+        self.flatbuffer = flatbuffer
+        with warnings.catch_warnings():  # tf.lite.Interpreter warns that it moves to LiteRT; it still works
+            warnings.simplefilter("ignore")
+            self.interpreter = tf.lite.Interpreter(model_content=flatbuffer, num_threads=num_threads)
+        self.input = self.interpreter.get_input_details()[0]
+        self.output = self.interpreter.get_output_details()[0]
+        self.batch = None
+
+    def _resize(self, batch: int) -> None:
+        if batch != self.batch:
+            shape = [batch, *self.input["shape"][1:]]
+            self.interpreter.resize_tensor_input(self.input["index"], shape)
+            self.interpreter.allocate_tensors()
+            self.batch = batch
+
+    def _encode(self, x: np.ndarray) -> np.ndarray:
+        if self.input["dtype"] == np.int8:
+            scale, zero = self.input["quantization"]
+            return np.clip(np.round(x / scale + zero), -128, 127).astype(np.int8)
+        return x.astype(self.input["dtype"])
+
+    def _decode(self, y: np.ndarray) -> np.ndarray:
+        if self.output["dtype"] == np.int8:
+            scale, zero = self.output["quantization"]
+            return (y.astype(np.float32) - zero) * scale
+        return y.astype(np.float32)
+
+    def predict(self, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
+        outputs = []
+        for start in range(0, len(images), batch_size):
+            chunk = to_float(images[start : start + batch_size])
+            self._resize(len(chunk))
+            self.interpreter.set_tensor(self.input["index"], self._encode(chunk))
+            self.interpreter.invoke()
+            outputs.append(self._decode(self.interpreter.get_tensor(self.output["index"])))
+        return np.concatenate(outputs)
+
+    def latency_ms(self, image: np.ndarray, runs: int = LATENCY_RUNS) -> float:
+        """Median wall time of one single-image inference, after warm-up."""
+        self._resize(1)
+        x = self._encode(to_float(image[np.newaxis]))
+        for _ in range(5):
+            self.interpreter.set_tensor(self.input["index"], x)
+            self.interpreter.invoke()
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            self.interpreter.set_tensor(self.input["index"], x)
+            self.interpreter.invoke()
+            self.interpreter.get_tensor(self.output["index"])
+            times.append(time.perf_counter() - started)
+        return statistics.median(times) * 1000.0
+
+
+def measure(flatbuffer: bytes, keras_model, dataset: Dataset, reference_predictions: np.ndarray) -> Measurement:
+    """Measure ``flatbuffer`` on the test split; ``keras_model`` only supplies the parameter counts.
+
+    Latency runs on one thread, so figures compare across machines and runs.
+    """
+    images, labels = dataset.images("test"), dataset.labels("test")
+    probabilities = TFLiteRunner(flatbuffer).predict(images)
+    predicted = probabilities.argmax(axis=1)
+    params, nonzero = weight_counts(keras_model)
+    return Measurement(
+        bytes=len(flatbuffer),
+        gzip_bytes=gzip_size(flatbuffer),
+        params=params,
+        nonzero_params=nonzero,
+        test_accuracy=float((predicted == labels).mean()),
+        test_auc=auc_score(probabilities, labels),
+        latency_ms=TFLiteRunner(flatbuffer, num_threads=1).latency_ms(images[0]),
+        agreement=float((predicted == reference_predictions).mean()),
+    )

@@ -1,0 +1,72 @@
+"""Magnitude pruning (Zhu & Gupta, "To prune, or not to prune", 2017) with tfmot.
+
+Weights of smallest magnitude are set to zero while the model fine-tunes, either at a
+constant target or ramping up on a polynomial schedule; ``2:4`` keeps two of every four
+consecutive weights, the pattern sparse tensor cores accelerate. Zeros shrink the file
+only after compression (gzip), or with sparse-aware runtimes.
+"""
+
+from core.compress.finetune import StepContext, clone, fine_tune, steps_per_epoch
+from core.compress.steps import Param, StepKind, register
+from core.data.dataset import Dataset
+
+BATCH = 64
+
+
+def prune(model, dataset: Dataset, params: dict, context: StepContext):
+    import tensorflow_model_optimization as tfmot
+
+    sparsity = tfmot.sparsity.keras
+    steps = steps_per_epoch(dataset, BATCH)
+    total = steps * params["epochs"]
+    frequency = max(1, steps // 4)
+    if params["schedule"] == "constant":
+        schedule = sparsity.ConstantSparsity(params["sparsity"], begin_step=0, frequency=frequency)
+    else:
+        schedule = sparsity.PolynomialDecay(
+            initial_sparsity=0.0,
+            final_sparsity=params["sparsity"],
+            begin_step=0,
+            end_step=max(1, int(total * 0.7)),
+            frequency=frequency,
+        )
+    extra = {"sparsity_m_by_n": (2, 4)} if params["pattern"] == "2:4" else {"pruning_schedule": schedule}
+    context.report(f"pruning to {params['sparsity']:.0%}" if params["pattern"] == "unstructured" else "pruning 2:4")
+    wrapped = sparsity.prune_low_magnitude(clone(model), **extra)
+    fine_tune(
+        wrapped, dataset, params["epochs"], params["learning_rate"], context, callbacks=[sparsity.UpdatePruningStep()]
+    )
+    return sparsity.strip_pruning(wrapped)
+
+
+register(
+    StepKind(
+        name="prune",
+        title="Magnitude pruning",
+        params=(
+            Param("sparsity", "float", 0.5, 0.0, 0.95, help="Share of weights set to zero (ignored for 2:4)."),
+            Param(
+                "schedule",
+                "choice",
+                "polynomial",
+                choices=("constant", "polynomial"),
+                help="Jump to the target, or ramp up to it while fine-tuning.",
+            ),
+            Param(
+                "pattern",
+                "choice",
+                "unstructured",
+                choices=("unstructured", "2:4"),
+                help="2:4 keeps 2 of every 4 weights (50 %).",
+            ),
+            Param("epochs", "int", 2, 1, 20, help="Fine-tuning epochs while pruning."),
+            Param("learning_rate", "float", 5e-4, 1e-6, 1e-2),
+        ),
+        apply=prune,
+        note=(
+            "**Pruning** removes the weakest connections (sets them to zero) and lets the network "
+            "re-learn around the gap. Half the weights can usually go with no loss; past 80–90 % "
+            "accuracy starts to fall. The file only shrinks once compressed (zip), since zeros are still stored."
+        ),
+    )
+)

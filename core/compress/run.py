@@ -1,0 +1,188 @@
+"""Apply a recipe to a model, export it, measure the file, and cache the result on disk.
+
+Cache: ``MEDLENS_HOME/cache/compress/<model hash>/<recipe hash>/`` holding ``result.json``,
+``model.tflite`` and, where the compressed model is plain Keras, ``model.keras``. A result
+directory is written under a temporary name and renamed, so a crash leaves no half entry.
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core import paths
+from core.compress.finetune import StepContext
+from core.compress.measure import Measurement, measure
+from core.compress.recipe import BUILTIN, Recipe
+from core.compress.steps import STEPS
+from core.data.dataset import Dataset
+from core.errors import MedLensError
+from core.models.predict import check_compatible, predict_proba
+
+
+@dataclass(frozen=True)
+class CompressionResult:
+    recipe: Recipe
+    model_hash: str
+    artifact: Path  # the measured .tflite file
+    keras_artifact: Path | None  # the compressed Keras model: absent for export-only and QAT recipes
+    measurement: Measurement
+    baseline: Measurement  # the float32 TFLite export of the original model
+
+    @property
+    def size_ratio(self) -> float:
+        return self.baseline.bytes / self.measurement.bytes
+
+    @property
+    def gzip_ratio(self) -> float:
+        return self.baseline.gzip_bytes / self.measurement.gzip_bytes
+
+    @property
+    def accuracy_drop(self) -> float:
+        return self.baseline.test_accuracy - self.measurement.test_accuracy
+
+    def summary(self) -> dict[str, Any]:
+        m = self.measurement
+        return {
+            "recipe": self.recipe.name,
+            "steps": self.recipe.to_dict()["steps"],
+            "artifact": str(self.artifact),
+            "keras_artifact": str(self.keras_artifact) if self.keras_artifact else None,
+            "bytes": m.bytes,
+            "gzip_bytes": m.gzip_bytes,
+            "float_tflite_bytes": self.baseline.bytes,
+            "float_tflite_gzip_bytes": self.baseline.gzip_bytes,
+            "size_ratio": self.size_ratio,
+            "gzip_ratio": self.gzip_ratio,
+            "params": m.params,
+            "nonzero_params": m.nonzero_params,
+            "test_accuracy": m.test_accuracy,
+            "baseline_accuracy": self.baseline.test_accuracy,
+            "accuracy_drop": self.accuracy_drop,
+            "test_auc": m.test_auc,
+            "baseline_auc": self.baseline.test_auc,
+            "latency_ms": m.latency_ms,
+            "baseline_latency_ms": self.baseline.latency_ms,
+            "agreement": m.agreement,
+        }
+
+
+def model_hash(model) -> str:
+    """A content hash of architecture and weights: the cache key of a model."""
+    digest = hashlib.sha256(json.dumps(model.get_config(), sort_keys=True, default=str).encode())
+    for weight in model.get_weights():
+        digest.update(np.ascontiguousarray(weight).tobytes())
+    return digest.hexdigest()[:20]
+
+
+def recipe_hash(recipe: Recipe, seed: int) -> str:
+    return hashlib.sha256(f"{recipe.key()}|seed={seed}".encode()).hexdigest()[:16]
+
+
+def cache_folder(model_key: str, recipe: Recipe, seed: int) -> Path:
+    return paths.cache_dir() / "compress" / model_key / recipe_hash(recipe, seed)
+
+
+class Compressor:
+    """Compresses one model on one dataset; holds the reference predictions and the baseline."""
+
+    def __init__(self, model, dataset: Dataset, seed: int = 0) -> None:
+        check_compatible(model, dataset)
+        self.model, self.dataset, self.seed = model, dataset, seed
+        self.key = model_hash(model)
+        self._reference: np.ndarray | None = None
+        self._baseline: Measurement | None = None
+
+    @property
+    def reference(self) -> np.ndarray:
+        if self._reference is None:
+            self._reference = predict_proba(self.model, self.dataset.images("test")).argmax(axis=1)
+        return self._reference
+
+    def baseline(self, context: StepContext | None = None) -> Measurement:
+        if self._baseline is None:
+            self._baseline = self._run(BUILTIN["float32"], context or StepContext(self.seed), baseline=None)[2]
+        return self._baseline
+
+    def all_cached(self) -> list[CompressionResult]:
+        """Every recipe measured for this model before (any session), the float32 baseline aside."""
+        root = paths.cache_dir() / "compress" / self.key
+        results = []
+        for folder in sorted(root.glob("*/result.json")) if root.is_dir() else []:
+            try:
+                recipe = Recipe.from_dict(json.loads(folder.read_text())["recipe"])
+            except (MedLensError, json.JSONDecodeError, KeyError):
+                continue  # written by an older MedLens or damaged: measure it again when asked
+            result = self.cached(recipe)
+            if result is not None and recipe.key() != BUILTIN["float32"].key():
+                results.append(result)
+        return results
+
+    def cached(self, recipe: Recipe) -> CompressionResult | None:
+        folder = cache_folder(self.key, recipe, self.seed)
+        if not (folder / "result.json").is_file():
+            return None
+        data = json.loads((folder / "result.json").read_text())
+        keras_path = folder / "model.keras"
+        return CompressionResult(
+            recipe=recipe,
+            model_hash=self.key,
+            artifact=folder / "model.tflite",
+            keras_artifact=keras_path if keras_path.is_file() else None,
+            measurement=Measurement(**data["measurement"]),
+            baseline=Measurement(**data["baseline"]),
+        )
+
+    def run(self, recipe: Recipe, context: StepContext | None = None) -> CompressionResult:
+        """The measured result of ``recipe``, from the cache when it was measured before."""
+        context = context or StepContext(self.seed)
+        hit = self.cached(recipe)
+        if hit is not None:
+            return hit
+        baseline = self.baseline(context)
+        folder, _, _ = self._run(recipe, context, baseline)
+        result = self.cached(recipe)
+        assert result is not None, folder
+        return result
+
+    def _run(self, recipe: Recipe, context: StepContext, baseline: Measurement | None):
+        from core.models.train import seed_everything
+
+        folder = cache_folder(self.key, recipe, self.seed)
+        if (folder / "result.json").is_file():
+            data = json.loads((folder / "result.json").read_text())
+            return folder, None, Measurement(**data["measurement"])
+        seed_everything(self.seed)
+        model = self.model
+        for step in recipe.steps[:-1]:
+            model = STEPS.get(step.kind).apply(model, self.dataset, step.params, context)
+        export = recipe.steps[-1]
+        flatbuffer = STEPS.get(export.kind).apply(model, self.dataset, export.params, context)
+        context.report(f"measuring {recipe.name} on the test split")
+        measurement = measure(flatbuffer, model, self.dataset, self.reference)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
+        try:
+            (staging / "model.tflite").write_bytes(flatbuffer)
+            model_steps = [step.kind for step in recipe.steps[:-1]]
+            if model_steps and "qat" not in model_steps:  # export-only recipes keep the original Keras model
+                model.save(staging / "model.keras")
+            record = {
+                "recipe": recipe.to_dict(),
+                "measurement": measurement.to_dict(),
+                "baseline": (baseline or measurement).to_dict(),
+            }
+            (staging / "result.json").write_text(json.dumps(record, indent=2))
+            if folder.exists():  # another run finished first: keep its result
+                shutil.rmtree(staging)
+            else:
+                os.replace(staging, folder)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return folder, model, measurement

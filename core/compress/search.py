@@ -1,0 +1,154 @@
+"""Find the smallest model inside an accuracy-drop and size budget, on a measured Pareto front.
+
+Candidates come from a fixed grid ordered coarse to fine (cheap exports first, then
+pruning, clustering and factorisation at growing strength); the first ``budget`` are
+measured, each through the on-disk cache, so a repeated search costs nothing.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from core.compress.finetune import StepContext
+from core.compress.recipe import BUILTIN, Recipe, Step
+from core.compress.run import CompressionResult, Compressor
+from core.errors import Cancelled, MedLensError
+
+
+def _chain(name: str, prune: float = 0.0, clusters: int = 0, lowrank: float = 0.0, mode: str = "int8") -> Recipe:
+    steps = []
+    if lowrank:
+        steps.append(Step("lowrank", {"energy": lowrank}))
+    if prune:
+        steps.append(Step("prune", {"sparsity": prune, "epochs": 6 if prune >= 0.8 else 3}))
+    if clusters:
+        steps.append(Step("cluster", {"clusters": clusters, "preserve_sparsity": bool(prune)}))
+    steps.append(Step("export", {"mode": mode}))
+    return Recipe(name, tuple(steps))
+
+
+GRID: tuple[Recipe, ...] = (
+    BUILTIN["int8"],
+    BUILTIN["float16"],
+    BUILTIN["dynamic"],
+    _chain("prune50-int8", prune=0.5),
+    BUILTIN["prune80-cluster16-int8"],
+    _chain("lowrank90-int8", lowrank=0.9),
+    _chain("cluster16-int8", clusters=16),
+    _chain("prune80-int8", prune=0.8),
+    _chain("prune90-cluster16-int8", prune=0.9, clusters=16),
+    _chain("prune80-cluster8-int8", prune=0.8, clusters=8),
+    _chain("prune50-cluster16-int8", prune=0.5, clusters=16),
+    _chain("prune90-cluster8-int8", prune=0.9, clusters=8),
+    _chain("lowrank80-prune50-int8", lowrank=0.8, prune=0.5),
+    BUILTIN["prune80-cluster16-qat-int8"],
+    _chain("prune95-cluster8-int8", prune=0.95, clusters=8),
+    _chain("prune80-cluster4-int8", prune=0.8, clusters=4),
+)
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    max_drop: float = 0.01  # accuracy, as a fraction (0.01 = 1 point)
+    target_ratio: float = 10.0  # times smaller than the float32 TFLite, on the size metric
+    size_metric: str = "gzip"  # "gzip" (what a download costs) or "bytes" (the raw file)
+    budget: int = 12
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.max_drop <= 1.0:
+            raise MedLensError("max_drop is a fraction of accuracy between 0 and 1 (0.01 = one point).")
+        if self.target_ratio < 1.0:
+            raise MedLensError("target_ratio must be at least 1 (times smaller than the float32 model).")
+        if self.size_metric not in ("gzip", "bytes"):
+            raise MedLensError("size_metric is 'gzip' or 'bytes'.")
+        if not 1 <= self.budget <= len(GRID):
+            raise MedLensError(f"budget must be between 1 and {len(GRID)} candidates.")
+
+
+@dataclass
+class SearchResult:
+    config: SearchConfig
+    candidates: list[CompressionResult]
+    front: list[CompressionResult]
+    recommended: CompressionResult | None
+    verdict: str  # plain words: what was found and whether the size target was met
+    skipped: list[str] = field(default_factory=list)  # recipes this model does not support, with why
+
+    def summary(self) -> dict:
+        return {
+            "max_drop": self.config.max_drop,
+            "target_ratio": self.config.target_ratio,
+            "size_metric": self.config.size_metric,
+            "candidates": [c.summary() for c in self.candidates],
+            "front": [c.recipe.name for c in self.front],
+            "recommended": self.recommended.summary() if self.recommended else None,
+            "verdict": self.verdict,
+            "skipped": self.skipped,
+        }
+
+
+def size_of(result: CompressionResult, metric: str) -> int:
+    return result.measurement.gzip_bytes if metric == "gzip" else result.measurement.bytes
+
+
+def ratio_of(result: CompressionResult, metric: str) -> float:
+    return result.gzip_ratio if metric == "gzip" else result.size_ratio
+
+
+def pareto_front(results: list[CompressionResult], metric: str = "gzip") -> list[CompressionResult]:
+    """Results no other result beats on both size (smaller) and accuracy (higher), smallest first."""
+    ordered = sorted(results, key=lambda r: (size_of(r, metric), -r.measurement.test_accuracy))
+    front, best = [], -1.0
+    for result in ordered:
+        if result.measurement.test_accuracy > best:
+            front.append(result)
+            best = result.measurement.test_accuracy
+    return front
+
+
+def recommend(results: list[CompressionResult], config: SearchConfig) -> tuple[CompressionResult | None, str]:
+    within = [r for r in results if r.accuracy_drop <= config.max_drop + 1e-12]
+    if not within:
+        return None, f"No candidate stays within {config.max_drop:.1%} of the original accuracy."
+    smallest = min(within, key=lambda r: (size_of(r, config.size_metric), r.accuracy_drop))
+    ratio = ratio_of(smallest, config.size_metric)
+    if ratio >= config.target_ratio:
+        return smallest, (
+            f"{smallest.recipe.name} is {ratio:.1f}x smaller and loses {smallest.accuracy_drop:+.1%} accuracy: "
+            "the smallest inside both limits."
+        )
+    return smallest, (
+        f"No candidate reaches {config.target_ratio:g}x within the accuracy limit; the smallest that keeps "
+        f"accuracy is {smallest.recipe.name} at {ratio:.1f}x."
+    )
+
+
+def search(
+    compressor: Compressor,
+    config: SearchConfig = SearchConfig(),
+    *,
+    on_progress: Callable[[float, str], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> SearchResult:
+    should_stop = should_stop or (lambda: False)
+    results: list[CompressionResult] = []
+    skipped: list[str] = []
+    grid = GRID[: config.budget]
+    for index, recipe in enumerate(grid):
+        if should_stop():
+            raise Cancelled("The search was cancelled; every candidate measured so far is cached.")
+
+        def report(message: str, index=index, name=recipe.name) -> None:
+            if on_progress:
+                on_progress(index / len(grid), f"{index + 1}/{len(grid)} {name}: {message}")
+
+        report("starting")
+        try:
+            results.append(compressor.run(recipe, StepContext(compressor.seed, should_stop, report)))
+        except Cancelled:
+            raise
+        except MedLensError as error:
+            skipped.append(f"{recipe.name}: {error}")
+    if on_progress:
+        on_progress(1.0, "done")
+    recommended, verdict = recommend(results, config)
+    return SearchResult(config, results, pareto_front(results, config.size_metric), recommended, verdict, skipped)

@@ -1,0 +1,244 @@
+"""Compress: one method at a time, or a search under accuracy and size limits, measured on the TFLite file."""
+
+import streamlit as st
+
+from pages.common import current_model_id, load_model, teaching_note
+
+JOB_KEY = "compress_job"
+PICK_KEY = "compress_pick"
+
+
+def param_widgets(kind, prefix: str) -> dict:
+    """Widgets for a step's parameters, drawn from its registry specs; returns their values."""
+    values = {}
+    for p in kind.params:
+        key = f"{prefix}_{p.name}"
+        label = p.name.replace("_", " ")
+        if p.kind == "choice":
+            values[p.name] = st.selectbox(label, p.choices, index=p.choices.index(p.default), key=key, help=p.help)
+        elif p.kind == "bool":
+            values[p.name] = st.checkbox(label, value=p.default, key=key, help=p.help)
+        elif p.kind == "int":
+            values[p.name] = st.slider(label, int(p.low), int(p.high), int(p.default), key=key, help=p.help)
+        elif p.high / max(p.low, 1e-12) > 100:  # learning rates: a log-scale quantity
+            values[p.name] = st.number_input(label, p.low, p.high, p.default, format="%.0e", key=key, help=p.help)
+        else:
+            values[p.name] = st.slider(label, float(p.low), float(p.high), float(p.default), key=key, help=p.help)
+    return values
+
+
+def single_run_ui():
+    """Method tabs with their own settings; returns a Recipe when the user presses Run, else None."""
+    from core.compress.recipe import BUILTIN, Recipe, Step
+    from core.compress.steps import STEPS
+
+    names = ["prune", "cluster", "lowrank", "qat"]
+    tabs = st.tabs([STEPS.get(n).title for n in names] + ["Built-in recipe"])
+    for tab, name in zip(tabs, names, strict=False):
+        with tab:
+            kind = STEPS.get(name)
+            st.markdown(kind.note)
+            params = param_widgets(kind, f"cmp_{name}")
+            default_mode = "int8" if name == "qat" else "float32"
+            modes = ("int8", "dynamic") if name == "qat" else ("float32", "dynamic", "float16", "int8")
+            mode = st.selectbox("Then export as", modes, index=modes.index(default_mode), key=f"cmp_{name}_mode")
+            if st.button("Run", key=f"cmp_{name}_run", icon=":material/play_arrow:"):
+                return Recipe(f"{name}-{mode}", (Step(name, params), Step("export", {"mode": mode})))
+    with tabs[-1]:
+        st.markdown(STEPS.get("export").note)
+        choice = st.selectbox("Recipe", list(BUILTIN), index=list(BUILTIN).index("int8"), key="cmp_builtin")
+        st.json(BUILTIN[choice].to_dict(), expanded=False)
+        if st.button("Run", key="cmp_builtin_run", icon=":material/play_arrow:"):
+            return BUILTIN[choice]
+    return None
+
+
+def search_ui():
+    """The two constraint sliders and the search settings; returns a SearchConfig on Find, else None."""
+    from core.compress.search import GRID, SearchConfig
+
+    left, right = st.columns(2)
+    drop = left.slider("Most accuracy it may lose (points)", 0.0, 5.0, 1.0, 0.25, key="cmp_max_drop")
+    ratio = right.slider("Size it must reach (times smaller)", 1.0, 30.0, 10.0, 0.5, key="cmp_target")
+    left, right = st.columns(2)
+    metric = left.radio(
+        "Size measured as", ["gzip", "bytes"], horizontal=True, key="cmp_metric",
+        help="gzip: what a download costs (zeros and shared values compress); bytes: the raw file.",
+    )  # fmt: skip
+    budget = right.slider("Candidates to measure", 1, len(GRID), 12, key="cmp_budget")
+    if st.button("Find for me", type="primary", key="cmp_search", icon=":material/search:"):
+        return SearchConfig(drop / 100.0, ratio, metric, budget)
+    return None
+
+
+@st.cache_resource(max_entries=4, show_spinner="Preparing the model for compression…")
+def _compressor(model_id: str, created: str):
+    from core.compress.run import Compressor
+    from core.data import load
+    from core.models.store import read_meta
+
+    meta = read_meta(model_id)
+    return Compressor(load_model(model_id, created), load(meta.dataset, meta.size))
+
+
+def _run_recipe(job, compressor, recipe):
+    from core.compress.finetune import StepContext
+
+    return compressor.run(recipe, StepContext(compressor.seed, job.should_stop, lambda m: job.report(0.5, m)))
+
+
+def _run_search(job, compressor, config):
+    from core.compress.search import search
+
+    return search(compressor, config, on_progress=job.report, should_stop=job.should_stop)
+
+
+def job_monitor() -> None:
+    from core.jobs import CANCELLED, DONE
+
+    job = st.session_state.get(JOB_KEY)
+    if job is None:
+        return
+
+    @st.fragment(run_every=None if job.done else 1.0)
+    def monitor() -> None:
+        if not job.done:
+            st.progress(job.progress, text=job.message or "starting…")
+            if st.button("Cancel", key="cmp_cancel", icon=":material/stop:"):
+                job.cancel()
+            return
+        if not getattr(job, "acknowledged", False):
+            job.acknowledged = True
+            st.rerun(scope="app")
+        if job.status == DONE and hasattr(job.result, "verdict"):
+            st.success(job.result.verdict)
+            for line in job.result.skipped:
+                st.caption(f"Skipped {line}")
+        elif job.status == DONE:
+            st.success(f"Measured {job.result.recipe.name}.")
+        elif job.status == CANCELLED:
+            st.warning("Cancelled; every candidate measured so far is kept in the cache.")
+        else:
+            st.error(job.error)
+
+    monitor()
+
+
+def candidate_view(results, meta) -> None:
+    """The chart, the table, the chosen point next to the original, downloads and save-to-store."""
+    from core.compress.search import pareto_front
+    from core.viz.compress_figures import pareto_chart
+
+    metric = st.session_state.get("cmp_metric", "gzip")
+    names = [r.recipe.name for r in results]
+    if st.session_state.get(PICK_KEY) not in names:
+        st.session_state[PICK_KEY] = names[0]
+    chart = pareto_chart(
+        results,
+        metric,
+        st.session_state.get("cmp_max_drop", 1.0) / 100.0,
+        st.session_state.get("cmp_target", 10.0),
+        highlight=st.session_state[PICK_KEY],
+    )
+    event = st.plotly_chart(chart, key="cmp_chart", on_select="rerun", selection_mode="points")
+    points = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) else []
+    picked = [p.get("text") for p in points if p.get("text") in names]
+    if picked and picked[0] != st.session_state[PICK_KEY]:
+        st.session_state[PICK_KEY] = picked[0]
+        st.rerun()
+    front = {r.recipe.name for r in pareto_front(results, metric)}
+    st.dataframe(
+        [
+            {
+                "recipe": r.recipe.name,
+                "on front": r.recipe.name in front,
+                "bytes": r.measurement.bytes,
+                "gzip bytes": r.measurement.gzip_bytes,
+                "x smaller": round(r.size_ratio, 2),
+                "x smaller (gzip)": round(r.gzip_ratio, 2),
+                "accuracy": round(r.measurement.test_accuracy, 4),
+                "drop (points)": round(r.accuracy_drop * 100, 2),
+                "AUC": round(r.measurement.test_auc, 4),
+                "latency ms": round(r.measurement.latency_ms, 3),
+                "agreement": round(r.measurement.agreement, 4),
+                "non-zero weights": r.measurement.nonzero_params,
+            }
+            for r in results
+        ],
+        hide_index=True,
+        key="cmp_table",
+    )
+    choice = st.selectbox("Inspect candidate", names, key=PICK_KEY)
+    chosen = results[names.index(choice)]
+    m, b = chosen.measurement, chosen.baseline
+    columns = st.columns(5)
+    columns[0].metric("file size", f"{m.bytes / 1024:.0f} KB", f"{chosen.size_ratio:.1f}x smaller", delta_color="off")
+    columns[1].metric(
+        "gzip size", f"{m.gzip_bytes / 1024:.0f} KB", f"{chosen.gzip_ratio:.1f}x smaller", delta_color="off"
+    )
+    columns[2].metric("accuracy", f"{m.test_accuracy:.4f}", f"{-chosen.accuracy_drop * 100:+.2f} points")
+    columns[3].metric("AUC", f"{m.test_auc:.4f}", f"{m.test_auc - b.test_auc:+.4f}")
+    columns[4].metric(
+        "latency", f"{m.latency_ms:.3f} ms", f"{m.latency_ms - b.latency_ms:+.3f} ms", delta_color="inverse"
+    )
+    st.caption(
+        f"Original float32 TFLite: {b.bytes:,} bytes, accuracy {b.test_accuracy:.4f}, latency {b.latency_ms:.3f} ms. "
+        f"Predictions agree with the original on {m.agreement:.1%} of test images."
+    )
+    left, middle, right = st.columns(3)
+    left.download_button(
+        "Download .tflite", chosen.artifact.read_bytes(), file_name=f"{meta.id}-{choice}.tflite", key="cmp_dl_tflite"
+    )
+    if chosen.keras_artifact is not None:
+        middle.download_button(
+            "Download .keras",
+            chosen.keras_artifact.read_bytes(),
+            file_name=f"{meta.id}-{choice}.keras",
+            key="cmp_dl_keras",
+        )
+        if right.button("Save to the model store", key="cmp_save"):
+            from core.compress.workflow import save_to_store
+
+            saved = save_to_store(chosen, meta)
+            st.success(f"Saved as {saved.id} (parent {meta.id}).")
+
+
+def main() -> None:
+    from core import jobs
+    from core.errors import MedLensError
+    from core.models.store import read_meta
+
+    st.title("Compress")
+    model_id = current_model_id()
+    if model_id is None:
+        st.info("Pick a model in the sidebar, or train one first.")
+        st.page_link("pages/train.py", label="Train a model", icon=":material/model_training:")
+        return
+    meta = read_meta(model_id)
+    st.caption(f"{meta.name} · {meta.dataset} {meta.size}x{meta.size} · {meta.params:,} parameters")
+    try:
+        compressor = _compressor(model_id, meta.created)
+    except MedLensError as error:
+        st.error(str(error))
+        return
+    running = st.session_state.get(JOB_KEY) is not None and not st.session_state[JOB_KEY].done
+    st.subheader("Find for me")
+    config = search_ui()
+    st.subheader("One method at a time")
+    recipe = single_run_ui()
+    if (config or recipe) and not running:
+        task, arg = (_run_search, config) if config else (_run_recipe, recipe)
+        st.session_state[JOB_KEY] = jobs.submit(task, compressor, arg, name="compress")
+        st.rerun()
+    job_monitor()
+    results = compressor.all_cached()
+    if results:
+        st.subheader("Measured candidates")
+        candidate_view(results, meta)
+    else:
+        st.info("Nothing measured for this model yet: run a method or press **Find for me**.")
+    with st.expander("What compression does, in plain words"):
+        st.markdown(teaching_note("compress"))
+
+
+main()
