@@ -10,6 +10,7 @@ PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("pages/data.py", title="Data", icon=":material/photo_library:"),
     st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("pages/compress.py", title="Compress", icon=":material/compress:"),
 ]
 
 navigation = st.navigation(PAGES)

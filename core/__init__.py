@@ -10,5 +10,7 @@ import os
 os.environ["TF_USE_LEGACY_KERAS"] = "1"
 # TensorFlow's C++ start-up chatter (CUDA probes, oneDNN notes) is noise for users.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Libraries' own console progress bars (LIME's tqdm) would spam logs; MedLens reports progress itself.
+os.environ.setdefault("TQDM_DISABLE", "1")
 
 __version__ = "0.1.0"

@@ -72,3 +72,49 @@ def test_corrupt_stored_model_is_one_line_error(medlens_home):
     result = run_cli("evaluate", "--model", "broken-model", home=medlens_home)
     assert result.returncode == 1 and "not a valid .keras file" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.fixture
+def stored_breast_model(medlens_home):
+    from core.models import store
+    from core.models.architectures import build
+
+    return store.save(
+        build("small_cnn", (28, 28, 1), 2),
+        {"dataset": "breastmnist", "size": 28, "arch": "small_cnn", "seed": 0, "epochs": 0, "train_seconds": 0.0},
+    )
+
+
+@pytest.mark.slow
+def test_compress_recipe_and_search_print_one_json_line(medlens_home, stored_breast_model, tmp_path):
+    model_id = stored_breast_model.id
+    result = last_json(
+        run_cli("compress", "--model", model_id, "--recipe", "int8", "--json", "--quiet", home=medlens_home)
+    )
+    for key in ("recipe", "artifact", "bytes", "gzip_bytes", "float_tflite_bytes", "size_ratio", "test_accuracy",
+                "baseline_accuracy", "accuracy_drop", "test_auc", "latency_ms", "agreement"):  # fmt: skip
+        assert key in result
+    assert result["recipe"] == "int8" and result["size_ratio"] > 3.5
+    searched = last_json(
+        run_cli(
+            "compress",
+            "search",
+            "--model",
+            model_id,
+            "--budget",
+            "2",
+            "--max-drop",
+            "0.05",
+            "--target-ratio",
+            "2",
+            "--json",
+            "--quiet",
+            home=medlens_home,
+        )
+    )
+    assert [c["recipe"] for c in searched["candidates"]] == ["int8", "float16"]
+    assert searched["recommended"]["recipe"] in {"int8", "float16"} and searched["front"]
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"name": "x", "steps": [{"kind": "prune", "params": {"sparsity": 2}}]}')
+    refused = run_cli("compress", "--model", model_id, "--recipe", str(bad), home=medlens_home)
+    assert refused.returncode == 1 and "field 'sparsity'" in refused.stderr and "Traceback" not in refused.stderr

@@ -73,9 +73,14 @@ class TFLiteRunner:
         return y.astype(np.float32)
 
     def predict(self, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
+        """Probabilities for uint8 NHWC images."""
+        return self.predict_float(to_float(images), batch_size)
+
+    def predict_float(self, inputs: np.ndarray, batch_size: int = 256) -> np.ndarray:
+        """Probabilities for float32 NHWC inputs in [0, 1] (the scale ``to_float`` gives)."""
         outputs = []
-        for start in range(0, len(images), batch_size):
-            chunk = to_float(images[start : start + batch_size])
+        for start in range(0, len(inputs), batch_size):
+            chunk = np.asarray(inputs[start : start + batch_size], dtype=np.float32)
             self._resize(len(chunk))
             self.interpreter.set_tensor(self.input["index"], self._encode(chunk))
             self.interpreter.invoke()

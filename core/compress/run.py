@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from core.compress.steps import STEPS
 from core.data.dataset import Dataset
 from core.errors import MedLensError
 from core.models.predict import check_compatible, predict_proba
+
+PREFIX_MODELS = 8
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,7 @@ class Compressor:
         self.key = model_hash(model)
         self._reference: np.ndarray | None = None
         self._baseline: Measurement | None = None
+        self._prefixes: OrderedDict[str, object] = OrderedDict()  # model after the first k steps, by those steps
 
     @property
     def reference(self) -> np.ndarray:
@@ -109,6 +113,11 @@ class Compressor:
         if self._baseline is None:
             self._baseline = self._run(BUILTIN["float32"], context or StepContext(self.seed), baseline=None)[2]
         return self._baseline
+
+    def baseline_folder(self) -> Path:
+        """Where the float32 TFLite export of the original model is kept."""
+        self.baseline()
+        return cache_folder(self.key, BUILTIN["float32"], self.seed)
 
     def all_cached(self) -> list[CompressionResult]:
         """Every recipe measured for this model before (any session), the float32 baseline aside."""
@@ -151,17 +160,31 @@ class Compressor:
         assert result is not None, folder
         return result
 
-    def _run(self, recipe: Recipe, context: StepContext, baseline: Measurement | None):
+    def _model_after(self, steps: tuple, context: StepContext):
+        """The model after ``steps``, reusing the longest prefix already computed in this session:
+        a search's prune80-int8 and prune80-cluster16-int8 prune only once."""
         from core.models.train import seed_everything
 
+        model, done = self.model, 0
+        for k in range(len(steps), 0, -1):
+            key = json.dumps([(s.kind, s.params) for s in steps[:k]], sort_keys=True)
+            if key in self._prefixes:
+                model, done = self._prefixes[key], k
+                break
+        for k in range(done, len(steps)):
+            seed_everything(self.seed + k)
+            model = STEPS.get(steps[k].kind).apply(model, self.dataset, steps[k].params, context)
+            self._prefixes[json.dumps([(s.kind, s.params) for s in steps[: k + 1]], sort_keys=True)] = model
+            while len(self._prefixes) > PREFIX_MODELS:
+                self._prefixes.popitem(last=False)
+        return model
+
+    def _run(self, recipe: Recipe, context: StepContext, baseline: Measurement | None):
         folder = cache_folder(self.key, recipe, self.seed)
         if (folder / "result.json").is_file():
             data = json.loads((folder / "result.json").read_text())
             return folder, None, Measurement(**data["measurement"])
-        seed_everything(self.seed)
-        model = self.model
-        for step in recipe.steps[:-1]:
-            model = STEPS.get(step.kind).apply(model, self.dataset, step.params, context)
+        model = self._model_after(recipe.steps[:-1], context)
         export = recipe.steps[-1]
         flatbuffer = STEPS.get(export.kind).apply(model, self.dataset, export.params, context)
         context.report(f"measuring {recipe.name} on the test split")

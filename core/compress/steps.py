@@ -11,38 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.errors import MedLensError
+from core.params import Param
 from core.registry import Registry
-
-
-@dataclass(frozen=True)
-class Param:
-    name: str
-    kind: str  # "int", "float", "choice" or "bool"
-    default: Any
-    low: float | None = None
-    high: float | None = None
-    choices: tuple[str, ...] = ()
-    help: str = ""
-
-    def check(self, step: str, value: Any) -> Any:
-        """The value, converted to the spec's type, or a ``MedLensError`` naming step and field."""
-        where = f"step {step!r}, field {self.name!r}"
-        try:
-            if self.kind == "int":
-                if isinstance(value, bool) or float(value) != int(value):
-                    raise ValueError
-                value = int(value)
-            elif self.kind == "float":
-                value = float(value)
-            elif self.kind == "bool" and not isinstance(value, bool):
-                raise ValueError
-        except (TypeError, ValueError):
-            raise MedLensError(f"Recipe {where}: {value!r} is not a valid {self.kind}.") from None
-        if self.kind == "choice" and value not in self.choices:
-            raise MedLensError(f"Recipe {where}: {value!r} is not one of {', '.join(self.choices)}.")
-        if (self.low is not None and value < self.low) or (self.high is not None and value > self.high):
-            raise MedLensError(f"Recipe {where}: {value} is outside [{self.low}, {self.high}].")
-        return value
 
 
 @dataclass(frozen=True)
@@ -61,7 +31,10 @@ class StepKind:
             raise MedLensError(
                 f"Recipe step {self.name!r} has unknown field(s) {', '.join(unknown)}; known: {', '.join(known)}."
             )
-        return {name: spec.check(self.name, params.get(name, spec.default)) for name, spec in known.items()}
+        return {
+            name: spec.check(f"Recipe step {self.name!r}", params.get(name, spec.default))
+            for name, spec in known.items()
+        }
 
 
 STEPS: Registry[StepKind] = Registry("compression step")

@@ -1,0 +1,1 @@
+"""Explanation studio: one registry of attribution methods, faithfulness scores and comparisons."""

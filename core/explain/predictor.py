@@ -1,0 +1,48 @@
+"""What an explainer calls: a Keras model (every method) or a TFLite file (model-agnostic methods)."""
+
+import hashlib
+
+import numpy as np
+
+from core.errors import MedLensError
+
+
+class Predictor:
+    """Batched probabilities for float32 NHWC inputs in [0, 1]; ``keras`` is None for a TFLite file."""
+
+    def __init__(self, keras_model=None, tflite: bytes | None = None, name: str = "") -> None:
+        if (keras_model is None) == (tflite is None):
+            raise ValueError("give exactly one of keras_model and tflite")
+        self.keras = keras_model
+        self.name = name
+        if keras_model is not None:
+            from core.compress.run import model_hash
+
+            self.key = "k" + model_hash(keras_model)
+            self.input_shape = tuple(keras_model.input_shape[1:])
+            self.num_classes = int(keras_model.output_shape[-1])
+            self._runner = None
+        else:
+            from core.compress.measure import TFLiteRunner
+
+            self.key = "t" + hashlib.sha256(tflite).hexdigest()[:20]
+            self._runner = TFLiteRunner(tflite)
+            self.input_shape = tuple(int(d) for d in self._runner.input["shape"][1:])
+            self.num_classes = int(self._runner.output["shape"][-1])
+
+    def __call__(self, inputs: np.ndarray, batch_size: int = 256) -> np.ndarray:
+        inputs = np.asarray(inputs, dtype=np.float32)
+        if inputs.ndim == 3:  # shap and lime sometimes drop a grey channel
+            inputs = inputs[..., np.newaxis]
+        if self._runner is not None:
+            return self._runner.predict_float(inputs, batch_size)
+        outputs = [
+            np.asarray(self.keras(inputs[start : start + batch_size], training=False))
+            for start in range(0, len(inputs), batch_size)
+        ]
+        return np.concatenate(outputs) if outputs else np.zeros((0, self.num_classes), np.float32)
+
+    def require_keras(self, method: str):
+        if self.keras is None:
+            raise MedLensError(f"{method} needs the model's gradients, so it needs the Keras model, not a TFLite file.")
+        return self.keras

@@ -1,0 +1,126 @@
+"""``explain()``: validate, batch, time and cache any registered method.
+
+Cache key: model hash + image bytes + method + parameters + targets + seed, kept in memory
+(LRU) and under ``MEDLENS_HOME/cache/explain``; a repeated request costs a file read at most.
+"""
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+
+import core.explain.gradients
+import core.explain.lime_method
+import core.explain.occlusion
+import core.explain.shap_methods  # noqa: F401  (each module registers its methods)
+from core import paths
+from core.data.dataset import to_float
+from core.errors import MedLensError
+from core.explain.base import METHODS, ExplainContext, Explanation
+from core.explain.predictor import Predictor
+
+MEMORY_ENTRIES = 256
+_memory: OrderedDict[str, Explanation] = OrderedDict()
+
+
+def cache_key(
+    predictor: Predictor, images: np.ndarray, method: str, params: dict, targets: np.ndarray, seed: int
+) -> str:
+    digest = hashlib.sha256()
+    digest.update(predictor.key.encode())
+    digest.update(np.ascontiguousarray(images).tobytes())
+    digest.update(json.dumps([method, params, targets.tolist(), seed], sort_keys=True).encode())
+    return digest.hexdigest()[:32]
+
+
+def _disk_path(predictor: Predictor, key: str) -> Path:
+    return paths.cache_dir() / "explain" / predictor.key / f"{key}.npz"
+
+
+def _save(path: Path, explanation: Explanation) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=".", suffix=".npz", dir=path.parent)
+    os.close(handle)
+    extras = {f"extra_{k}": v for k, v in explanation.extras.items()}
+    meta = json.dumps({"method": explanation.method, "params": explanation.params, "seconds": explanation.seconds})
+    np.savez(temp, maps=explanation.maps, targets=explanation.targets, meta=np.array(meta), **extras)
+    os.replace(temp, path)
+
+
+def _load(path: Path) -> Explanation | None:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            extras = {k.removeprefix("extra_"): data[k] for k in data.files if k.startswith("extra_")}
+            return Explanation(meta["method"], data["targets"], data["maps"], meta["params"], meta["seconds"], extras)
+    except (OSError, ValueError, KeyError):
+        return None  # a damaged cache entry is recomputed
+
+
+def explain(
+    predictor: Predictor,
+    images: np.ndarray,
+    method: str,
+    params: dict | None = None,
+    targets: np.ndarray | None = None,
+    seed: int = 0,
+    background: np.ndarray | None = None,
+    use_cache: bool = True,
+) -> Explanation:
+    """Maps (N, H, W) for uint8 NHWC ``images``; targets default to the predicted classes."""
+    spec = METHODS.get(method)
+    settings = spec.validate(params)
+    images = np.asarray(images)
+    if images.ndim != 4 or images.dtype != np.uint8:
+        raise MedLensError(f"Images to explain must be uint8 (N, H, W, C); got {images.dtype} {images.shape}.")
+    if tuple(images.shape[1:]) != predictor.input_shape:
+        raise MedLensError(f"This model expects images of shape {predictor.input_shape}, not {images.shape[1:]}.")
+    if spec.needs_gradients:
+        predictor.require_keras(spec.title)
+    inputs = to_float(images)
+    if targets is None:
+        targets = predictor(inputs).argmax(axis=1)
+    targets = np.asarray(targets, dtype=np.int64).reshape(-1)
+    if len(targets) != len(images) or targets.min(initial=0) < 0 or targets.max(initial=0) >= predictor.num_classes:
+        raise MedLensError(f"Targets must be one class index (0..{predictor.num_classes - 1}) per image.")
+    key = cache_key(predictor, images, method, settings, targets, seed)
+    if use_cache:
+        if key in _memory:
+            _memory.move_to_end(key)
+            return _memory[key]
+        path = _disk_path(predictor, key)
+        if path.is_file() and (hit := _load(path)) is not None:
+            _remember(key, hit)
+            return hit
+    started = time.perf_counter()
+    maps, extras = spec.fn(predictor, inputs, targets, settings, ExplainContext(seed, background))
+    explanation = Explanation(
+        method, targets, np.asarray(maps, np.float32), settings, time.perf_counter() - started, extras
+    )
+    if use_cache:
+        _save(_disk_path(predictor, key), explanation)
+        _remember(key, explanation)
+    return explanation
+
+
+def _remember(key: str, explanation: Explanation) -> None:
+    _memory[key] = explanation
+    _memory.move_to_end(key)
+    while len(_memory) > MEMORY_ENTRIES:
+        _memory.popitem(last=False)
+
+
+def clear_memory() -> None:
+    _memory.clear()
+
+
+def training_background(dataset, count: int = 32, seed: int = 0) -> np.ndarray:
+    """A seeded sample of training images, the reference set for SHAP's gradient explainers."""
+    images = dataset.images("train")
+    picks = np.sort(np.random.default_rng(seed).choice(len(images), size=min(count, len(images)), replace=False))
+    return to_float(images[picks])

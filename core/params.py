@@ -1,0 +1,39 @@
+"""Parameter specs: described once, validated in ``core``, drawn as widgets by the pages."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from core.errors import MedLensError
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: str  # "int", "float", "choice", "bool" or "text"
+    default: Any
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] = ()
+    help: str = ""
+
+    def check(self, owner: str, value: Any) -> Any:
+        """The value, converted to the spec's type, or a ``MedLensError`` naming owner and field."""
+        where = f"{owner}, field {self.name!r}"
+        try:
+            if self.kind == "int":
+                if isinstance(value, bool) or float(value) != int(value):
+                    raise ValueError
+                value = int(value)
+            elif self.kind == "float":
+                value = float(value)
+            elif self.kind == "bool" and not isinstance(value, bool):
+                raise ValueError
+            elif self.kind == "text":
+                value = str(value)
+        except (TypeError, ValueError):
+            raise MedLensError(f"{where}: {value!r} is not a valid {self.kind}.") from None
+        if self.kind == "choice" and value not in self.choices:
+            raise MedLensError(f"{where}: {value!r} is not one of {', '.join(self.choices)}.")
+        if (self.low is not None and value < self.low) or (self.high is not None and value > self.high):
+            raise MedLensError(f"{where}: {value} is outside [{self.low}, {self.high}].")
+        return value

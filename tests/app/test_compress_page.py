@@ -1,0 +1,67 @@
+"""The Compress page, driven with AppTest on a stored (untrained, fast) BreastMNIST model."""
+
+import pytest
+
+from tests.app.test_pages import open_page, texts
+
+
+@pytest.fixture
+def stored_model():
+    from tensorflow import keras
+
+    from core.models import store
+    from core.models.architectures import build
+
+    keras.utils.set_random_seed(0)
+    return store.save(
+        build("small_cnn", (28, 28, 1), 2),
+        {"dataset": "breastmnist", "size": 28, "arch": "small_cnn", "seed": 0, "epochs": 0, "train_seconds": 0.0},
+    )
+
+
+def test_without_a_model_the_page_says_what_to_do():
+    at = open_page("compress", dataset="breastmnist")
+    assert not at.exception
+    assert "train one first" in texts(at.info)
+
+
+@pytest.mark.slow
+def test_run_a_recipe_then_inspect_download_and_compare(stored_model):
+    at = open_page("compress", dataset="breastmnist", model_id=stored_model.id)
+    assert not at.exception
+    assert texts(at.title) == "Compress"
+    assert "Nothing measured for this model yet" in texts(at.info)
+    assert [s.label for s in at.slider][:2] == [
+        "Most accuracy it may lose (points)",
+        "Size it must reach (times smaller)",
+    ]
+    at.selectbox(key="cmp_builtin").set_value("int8").run()
+    at.button(key="cmp_builtin_run").click().run()
+    job = at.session_state["compress_job"]
+    job.wait(300)
+    assert job.status == "done", job.error
+    at.run()
+    at.run()
+    assert not at.exception
+    assert "Measured int8." in texts(at.success)
+    assert "Measured candidates" in texts(at.subheader)
+    assert at.selectbox(key="compress_pick").value == "int8"
+    labels = [m.label for m in at.metric]
+    assert labels == ["file size", "gzip size", "accuracy", "AUC", "latency"]
+    assert "x smaller" in str(at.metric[0].delta)
+
+
+@pytest.mark.slow
+def test_find_for_me_runs_a_small_search(stored_model):
+    at = open_page("compress", dataset="breastmnist", model_id=stored_model.id)
+    at.slider(key="cmp_budget").set_value(2).run()
+    at.slider(key="cmp_target").set_value(2.0).run()
+    at.button(key="cmp_search").click().run()
+    job = at.session_state["compress_job"]
+    job.wait(300)
+    assert job.status == "done", job.error
+    at.run()
+    at.run()
+    assert not at.exception
+    assert "smaller" in texts(at.success)
+    assert {"int8", "float16"} <= set(at.selectbox(key="compress_pick").options)
