@@ -11,6 +11,7 @@ PAGES = [
     st.Page("pages/data.py", title="Data", icon=":material/photo_library:"),
     st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
     st.Page("pages/compress.py", title="Compress", icon=":material/compress:"),
+    st.Page("pages/explain.py", title="Explain", icon=":material/visibility:"),
 ]
 
 navigation = st.navigation(PAGES)

@@ -203,6 +203,78 @@ def cmd_compress(args: argparse.Namespace) -> dict[str, Any]:
     return summary
 
 
+def _stored_predictor(model_id: str):
+    from core.data import load
+    from core.explain.predictor import Predictor
+    from core.models import store
+
+    meta = store.read_meta(model_id)
+    return Predictor(store.load(model_id), name=meta.name), load(meta.dataset, meta.size), meta
+
+
+@command("explain")
+def cmd_explain(args: argparse.Namespace) -> dict[str, Any]:
+    from pathlib import Path
+
+    from core.explain.service import explain, training_background
+    from core.viz.explain_figures import overlay_png
+
+    predictor, dataset, meta = _stored_predictor(args.model)
+    images = dataset.images(args.split)
+    if not 0 <= args.index < len(images):
+        raise MedLensError(f"--index must be between 0 and {len(images) - 1} for the {args.split} split.")
+    image = images[args.index : args.index + 1]
+    params = json.loads(args.params) if args.params else {}
+    if not isinstance(params, dict):
+        raise MedLensError("--params must be a JSON object, e.g. '{\"steps\": 32}'.")
+    result = explain(
+        predictor, image, args.method, params, seed=args.seed, background=training_background(dataset, seed=args.seed)
+    )
+    probabilities = predictor(image.astype("float32") / 255.0)[0]
+    summary = {
+        "model_id": meta.id,
+        "split": args.split,
+        "index": args.index,
+        "label": dataset.class_names[int(dataset.labels(args.split)[args.index])],
+        "prediction": dataset.class_names[int(probabilities.argmax())],
+        "probabilities": {name: float(p) for name, p in zip(dataset.class_names, probabilities, strict=True)},
+        "method": result.method,
+        "target": dataset.class_names[int(result.targets[0])],
+        "params": result.params,
+        "seconds": result.seconds,
+    }
+    if args.out:
+        out = Path(args.out)
+        temp = out.with_name(f".{out.name}.tmp")
+        temp.write_bytes(overlay_png(image[0], result.maps[0]))
+        temp.replace(out)
+        summary["overlay"] = str(out)
+    if args.npy:
+        import numpy as np
+
+        np.save(args.npy, result.maps)
+        summary["maps"] = args.npy
+    if not args.json:
+        print(
+            f"{summary['prediction']} ({probabilities.max():.1%}); "
+            f"{result.method} map in {result.seconds * 1000:.0f} ms"
+        )
+    return summary
+
+
+@command("bench")
+def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
+    from core.explain import benchmark
+
+    predictor, dataset, meta = _stored_predictor(args.model)
+    report = benchmark.run(predictor, dataset, images=args.images, seed=args.seed)
+    if not args.json:
+        rows = [{"method": name, **values} for name, values in report["methods"].items()]
+        _print_table(rows, ["method", "ms_per_image", "deletion_auc", "insertion_auc", "beats_random"])
+        print(f"random order: {report.get('random')}; cached request {report['cached_request_ms']} ms")
+    return {"bench": args.target, "model_id": meta.id, **report}
+
+
 def parser() -> argparse.ArgumentParser:
     from core.data.catalogue import DEFAULT_DATASET
     from core.models.architectures import ARCHITECTURES, DEFAULT_ARCH
@@ -238,6 +310,20 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--size-metric", choices=["gzip", "bytes"], default="gzip")
     p.add_argument("--budget", type=int, default=12, help="candidates to measure")
     p.add_argument("--quiet", action="store_true")
+    p = add("explain", "explain one prediction of a stored model")
+    p.add_argument("--model", required=True)
+    p.add_argument("--index", type=int, required=True)
+    p.add_argument("--split", default="test", choices=["train", "val", "test"])
+    p.add_argument("--method", default="gradcam")
+    p.add_argument("--params", help="method settings as JSON, e.g. '{\"steps\": 32}'")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", help="write the overlay as a PNG")
+    p.add_argument("--npy", help="write the attribution maps as .npy")
+    p = add("bench", "measure speed and faithfulness")
+    p.add_argument("target", choices=["explain"])
+    p.add_argument("--model", required=True)
+    p.add_argument("--images", type=int, default=16)
+    p.add_argument("--seed", type=int, default=0)
     p = add("models", "list the model store")
     p.add_argument("--dataset", default=None)
     return main

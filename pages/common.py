@@ -163,3 +163,24 @@ def model_or_none(model_id: str | None):
 def teaching_note(name: str) -> str:
     """A plain-words text from ``assets/notes/<name>.md``."""
     return (ASSETS / "notes" / f"{name}.md").read_text(encoding="utf-8")
+
+
+def param_widgets(params, prefix: str) -> dict:
+    """Widgets drawn from ``Param`` specs (a registry's own ranges and help); returns their values."""
+    values = {}
+    for p in params:
+        key = f"{prefix}_{p.name}"
+        label = p.name.replace("_", " ")
+        if p.kind == "choice":
+            values[p.name] = st.selectbox(label, p.choices, index=p.choices.index(p.default), key=key, help=p.help)
+        elif p.kind == "bool":
+            values[p.name] = st.checkbox(label, value=p.default, key=key, help=p.help)
+        elif p.kind == "text":
+            values[p.name] = st.text_input(label, value=p.default, key=key, help=p.help)
+        elif p.kind == "int":
+            values[p.name] = st.slider(label, int(p.low), int(p.high), int(p.default), key=key, help=p.help)
+        elif p.low and p.low > 0 and p.high / p.low > 100:  # learning rates: a log-scale quantity
+            values[p.name] = st.number_input(label, p.low, p.high, p.default, format="%.0e", key=key, help=p.help)
+        else:
+            values[p.name] = st.slider(label, float(p.low), float(p.high), float(p.default), key=key, help=p.help)
+    return values

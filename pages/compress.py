@@ -2,29 +2,10 @@
 
 import streamlit as st
 
-from pages.common import current_model_id, load_model, teaching_note
+from pages.common import current_model_id, load_model, param_widgets, teaching_note
 
 JOB_KEY = "compress_job"
 PICK_KEY = "compress_pick"
-
-
-def param_widgets(kind, prefix: str) -> dict:
-    """Widgets for a step's parameters, drawn from its registry specs; returns their values."""
-    values = {}
-    for p in kind.params:
-        key = f"{prefix}_{p.name}"
-        label = p.name.replace("_", " ")
-        if p.kind == "choice":
-            values[p.name] = st.selectbox(label, p.choices, index=p.choices.index(p.default), key=key, help=p.help)
-        elif p.kind == "bool":
-            values[p.name] = st.checkbox(label, value=p.default, key=key, help=p.help)
-        elif p.kind == "int":
-            values[p.name] = st.slider(label, int(p.low), int(p.high), int(p.default), key=key, help=p.help)
-        elif p.high / max(p.low, 1e-12) > 100:  # learning rates: a log-scale quantity
-            values[p.name] = st.number_input(label, p.low, p.high, p.default, format="%.0e", key=key, help=p.help)
-        else:
-            values[p.name] = st.slider(label, float(p.low), float(p.high), float(p.default), key=key, help=p.help)
-    return values
 
 
 def single_run_ui():
@@ -38,7 +19,7 @@ def single_run_ui():
         with tab:
             kind = STEPS.get(name)
             st.markdown(kind.note)
-            params = param_widgets(kind, f"cmp_{name}")
+            params = param_widgets(kind.params, f"cmp_{name}")
             default_mode = "int8" if name == "qat" else "float32"
             modes = ("int8", "dynamic") if name == "qat" else ("float32", "dynamic", "float16", "int8")
             mode = st.selectbox("Then export as", modes, index=modes.index(default_mode), key=f"cmp_{name}_mode")

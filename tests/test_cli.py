@@ -64,9 +64,18 @@ def test_corrupt_stored_model_is_one_line_error(medlens_home):
     folder = medlens_home / "models" / "broken-model"
     folder.mkdir(parents=True)
     meta = {
-        "id": "broken-model", "name": "broken", "dataset": "breastmnist", "size": 28, "arch": "small_cnn",
-        "seed": 0, "epochs": 1, "params": 1, "file_bytes": 4, "train_seconds": 0.0, "created": "2026-01-01",
-    }  # fmt: skip
+        "id": "broken-model",
+        "name": "broken",
+        "dataset": "breastmnist",
+        "size": 28,
+        "arch": "small_cnn",
+        "seed": 0,
+        "epochs": 1,
+        "params": 1,
+        "file_bytes": 4,
+        "train_seconds": 0.0,
+        "created": "2026-01-01",
+    }
     (folder / "meta.json").write_text(json.dumps(meta))
     (folder / "model.keras").write_bytes(b"junk")
     result = run_cli("evaluate", "--model", "broken-model", home=medlens_home)
@@ -91,8 +100,20 @@ def test_compress_recipe_and_search_print_one_json_line(medlens_home, stored_bre
     result = last_json(
         run_cli("compress", "--model", model_id, "--recipe", "int8", "--json", "--quiet", home=medlens_home)
     )
-    for key in ("recipe", "artifact", "bytes", "gzip_bytes", "float_tflite_bytes", "size_ratio", "test_accuracy",
-                "baseline_accuracy", "accuracy_drop", "test_auc", "latency_ms", "agreement"):  # fmt: skip
+    for key in (
+        "recipe",
+        "artifact",
+        "bytes",
+        "gzip_bytes",
+        "float_tflite_bytes",
+        "size_ratio",
+        "test_accuracy",
+        "baseline_accuracy",
+        "accuracy_drop",
+        "test_auc",
+        "latency_ms",
+        "agreement",
+    ):
         assert key in result
     assert result["recipe"] == "int8" and result["size_ratio"] > 3.5
     searched = last_json(
@@ -118,3 +139,48 @@ def test_compress_recipe_and_search_print_one_json_line(medlens_home, stored_bre
     bad.write_text('{"name": "x", "steps": [{"kind": "prune", "params": {"sparsity": 2}}]}')
     refused = run_cli("compress", "--model", model_id, "--recipe", str(bad), home=medlens_home)
     assert refused.returncode == 1 and "field 'sparsity'" in refused.stderr and "Traceback" not in refused.stderr
+
+
+@pytest.mark.slow
+def test_explain_writes_an_overlay_and_maps(medlens_home, stored_breast_model, tmp_path):
+    out, npy = tmp_path / "overlay.png", tmp_path / "maps.npy"
+    result = last_json(
+        run_cli(
+            "explain",
+            "--model",
+            stored_breast_model.id,
+            "--index",
+            "3",
+            "--method",
+            "occlusion",
+            "--out",
+            str(out),
+            "--npy",
+            str(npy),
+            "--json",
+            home=medlens_home,
+        )
+    )
+    assert (
+        result["method"] == "occlusion" and result["index"] == 3 and result["label"] in {"malignant", "normal, benign"}
+    )
+    assert abs(sum(result["probabilities"].values()) - 1.0) < 1e-4
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    import numpy as np
+
+    assert np.load(npy).shape == (1, 28, 28)
+    refused = run_cli("explain", "--model", stored_breast_model.id, "--index", "9999", home=medlens_home)
+    assert refused.returncode == 1 and "--index must be between 0 and 155" in refused.stderr
+
+
+@pytest.mark.slow
+def test_bench_explain_reports_every_method(medlens_home, stored_breast_model):
+    report = last_json(
+        run_cli("bench", "explain", "--model", stored_breast_model.id, "--images", "1", "--json", home=medlens_home)
+    )
+    from core.explain.service import METHODS
+
+    assert set(report["methods"]) == set(METHODS.names)
+    for values in report["methods"].values():
+        assert "error" in values or {"ms_per_image", "deletion_auc", "insertion_auc"} <= set(values)
+    assert {"deletion_auc", "insertion_auc"} <= set(report["random"]) and report["cached_request_ms"] >= 0

@@ -1,0 +1,100 @@
+"""Explanation figures: the heatmap overlay (Plotly and PNG), method grids, faithfulness curves."""
+
+import io
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+COLOURSCALE = "RdBu_r"  # diverging: red = evidence for the class, blue = against, white = none
+
+
+def _grey(image: np.ndarray) -> np.ndarray:
+    return image[..., 0] if image.shape[-1] == 1 else image.mean(axis=-1)
+
+
+def overlay_figure(image: np.ndarray, attribution: np.ndarray, opacity: float = 0.6, title: str = "", segments=None):
+    """The image in grey with the attribution on top, a colour scale centred on zero, hover values."""
+    limit = float(np.abs(attribution).max()) or 1.0
+    grey = _grey(image).astype(float)
+    figure = go.Figure()
+    if image.shape[-1] == 3:
+        figure.add_trace(go.Image(z=image, hoverinfo="skip"))
+    else:
+        figure.add_trace(go.Heatmap(z=grey, colorscale="gray", showscale=False, hoverinfo="skip"))
+    figure.add_trace(
+        go.Heatmap(
+            z=attribution,
+            customdata=grey,
+            colorscale=COLOURSCALE,
+            zmid=0.0,
+            zmin=-limit,
+            zmax=limit,
+            opacity=opacity,
+            colorbar={"title": "attribution"},
+            hovertemplate="row %{y}, col %{x}<br>pixel %{customdata:.0f}<br>attribution %{z:.4f}<extra></extra>",
+        )
+    )
+    if segments is not None:
+        from skimage.segmentation import find_boundaries
+
+        shown = np.isin(segments, np.unique(segments[attribution != 0]))
+        edges = find_boundaries(np.where(shown, segments, -1), mode="inner") & shown
+        rows, cols = np.nonzero(edges)
+        figure.add_scatter(
+            x=cols, y=rows, mode="markers", marker={"size": 3, "color": "gold"}, name="superpixels", hoverinfo="skip"
+        )
+    figure.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False)
+    figure.update_xaxes(showticklabels=False)
+    figure.update_layout(title=title, height=420, margin={"l": 10, "r": 10, "t": 40, "b": 10}, showlegend=False)
+    return figure
+
+
+def method_grid(image: np.ndarray, maps: dict[str, np.ndarray]) -> go.Figure:
+    """The same image explained by several methods, side by side, each on its own symmetric scale."""
+    names = list(maps)
+    figure = make_subplots(rows=1, cols=len(names), subplot_titles=names, horizontal_spacing=0.02)
+    for column, name in enumerate(names, start=1):
+        limit = float(np.abs(maps[name]).max()) or 1.0
+        figure.add_trace(
+            go.Heatmap(z=maps[name] / limit, colorscale=COLOURSCALE, zmid=0, zmin=-1, zmax=1, showscale=column == 1,
+                       hovertemplate=f"{name}<br>%{{z:.3f}}<extra></extra>"),
+            row=1, col=column,
+        )  # fmt: skip
+    figure.update_yaxes(autorange="reversed", showticklabels=False)
+    figure.update_xaxes(showticklabels=False)
+    figure.update_layout(height=260, margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    return figure
+
+
+def faithfulness_curves(curves_by_method: dict) -> go.Figure:
+    """Deletion (solid) and insertion (dashed) curves per method: fast fall and fast rise are faithful."""
+    figure = make_subplots(rows=1, cols=2, subplot_titles=("deletion: lower is better", "insertion: higher is better"))
+    for name, curve in curves_by_method.items():
+        figure.add_scatter(x=curve.fractions, y=curve.deletion, name=f"{name} ({curve.deletion_auc:.3f})", row=1, col=1)
+        figure.add_scatter(
+            x=curve.fractions, y=curve.insertion, name=f"{name} ({curve.insertion_auc:.3f})", row=1, col=2
+        )
+    figure.update_xaxes(title="share of pixels")
+    figure.update_yaxes(title="probability of the class", row=1, col=1)
+    figure.update_layout(height=360)
+    return figure
+
+
+def overlay_png(image: np.ndarray, attribution: np.ndarray, opacity: float = 0.6, scale: int = 8) -> bytes:
+    """A PNG of the overlay, enlarged ``scale`` times, with the same diverging colours."""
+    from PIL import Image
+
+    limit = float(np.abs(attribution).max()) or 1.0
+    value = np.clip(attribution / limit, -1.0, 1.0)
+    red = np.where(value > 0, 1.0, 1.0 + value)
+    blue = np.where(value < 0, 1.0, 1.0 - value)
+    green = 1.0 - np.abs(value)
+    heat = np.stack([red, green, blue], axis=-1)
+    grey = np.repeat((_grey(image) / 255.0)[..., np.newaxis], 3, axis=-1)
+    weight = opacity * np.abs(value)[..., np.newaxis]
+    blended = (grey * (1 - weight) + heat * weight) * 255.0
+    pixels = np.repeat(np.repeat(blended.astype(np.uint8), scale, axis=0), scale, axis=1)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return buffer.getvalue()

@@ -1,0 +1,147 @@
+"""Explain: where did the model look? Several methods, compared, and scored for faithfulness."""
+
+import numpy as np
+import streamlit as st
+
+from pages.common import current_model_id, dataset_or_stop, load_model, param_widgets, teaching_note
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _predictor(model_id: str, created: str):
+    from core.explain.predictor import Predictor
+
+    return Predictor(load_model(model_id, created), name=model_id)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _tflite_predictor(path: str):
+    from pathlib import Path
+
+    from core.explain.predictor import Predictor
+
+    return Predictor(tflite=Path(path).read_bytes(), name=Path(path).parent.name)
+
+
+@st.cache_data(max_entries=8, show_spinner="Predicting the split…")
+def _split_probabilities(model_id: str, created: str, split: str, _dataset) -> np.ndarray:
+    return _predictor(model_id, created)(_dataset.images(split).astype(np.float32) / 255.0)
+
+
+def image_picker_ui(dataset, probabilities_of):
+    """Returns (uint8 image HWC, caption, true label or None)."""
+    source = st.radio("Image", ["from the dataset", "upload"], horizontal=True, key="exp_source")
+    if source == "upload":
+        upload = st.file_uploader("PNG or JPEG", type=["png", "jpg", "jpeg"], key="exp_upload")
+        if upload is None:
+            st.info("Choose a file, or pick an image from the dataset.")
+            st.stop()
+        from core.errors import MedLensError
+        from core.explain.upload import image_from_bytes
+
+        try:
+            return image_from_bytes(upload.getvalue(), dataset.image_shape), upload.name, None
+        except MedLensError as error:
+            st.error(str(error))
+            st.stop()
+    left, middle, right = st.columns(3)
+    split = left.selectbox("Split", ["test", "val", "train"], key="exp_split")
+    wanted = middle.selectbox("True class", ["any", *dataset.class_names], key="exp_class")
+    mode = right.selectbox("Show", ["all", "misclassified only", "least confident first"], key="exp_mode")
+    labels, probabilities = dataset.labels(split), probabilities_of(split)
+    candidates = np.arange(len(labels))
+    if wanted != "any":
+        candidates = candidates[labels[candidates] == dataset.class_names.index(wanted)]
+    if mode == "misclassified only":
+        candidates = candidates[probabilities[candidates].argmax(axis=1) != labels[candidates]]
+    elif mode == "least confident first":
+        candidates = candidates[np.argsort(probabilities[candidates].max(axis=1), kind="stable")]
+    if len(candidates) == 0:
+        st.info("No image matches these filters.")
+        st.stop()
+    position = st.slider("Image", 0, len(candidates) - 1, 0, key="exp_position") if len(candidates) > 1 else 0
+    index = int(candidates[position])
+    return dataset.images(split)[index], f"{split} #{index}", dataset.class_names[int(labels[index])]
+
+
+def main() -> None:
+    from core.errors import MedLensError
+    from core.explain.base import METHODS
+    from core.explain.service import explain, training_background
+    from core.models.store import read_meta
+    from core.viz import explain_figures
+
+    st.title("Explain")
+    model_id = current_model_id()
+    if model_id is None:
+        st.info("Pick a model in the sidebar, or train one first.")
+        st.page_link("pages/train.py", label="Train a model", icon=":material/model_training:")
+        return
+    dataset = dataset_or_stop()
+    meta = read_meta(model_id)
+    predictor = _predictor(model_id, meta.created)
+    probabilities_of = lambda split: _split_probabilities(model_id, meta.created, split, dataset)  # noqa: E731
+    image, caption, truth = image_picker_ui(dataset, probabilities_of)
+    probabilities = predictor(image[np.newaxis].astype(np.float32) / 255.0)[0]
+    predicted = int(probabilities.argmax())
+    left, right = st.columns([1, 2])
+    left.markdown(f"**{caption}** · true class: **{truth or 'unknown'}**")
+    left.markdown(f"Model says **{dataset.class_names[predicted]}** ({probabilities[predicted]:.1%})")
+    left.bar_chart(
+        {name: float(p) for name, p in zip(dataset.class_names, probabilities, strict=True)}, horizontal=True
+    )
+
+    with right:
+        method = st.selectbox("Method", METHODS.names, format_func=lambda n: METHODS.get(n).title, key="exp_method")
+        spec = METHODS.get(method)
+        target = st.selectbox(
+            "Explain the class",
+            list(range(dataset.num_classes)),
+            index=predicted,
+            format_func=lambda c: dataset.class_names[c],
+            key="exp_target",
+        )
+        opacity = st.slider("Heatmap opacity", 0.0, 1.0, 0.6, 0.05, key="exp_opacity")
+        with st.expander("Method settings"):
+            settings = param_widgets(spec.params, f"exp_{method}")
+            seed = st.number_input("Seed", 0, 10_000, 0, key="exp_seed")
+    background = training_background(dataset, seed=int(seed))
+    try:
+        with st.spinner(f"{spec.title}…"):
+            result = explain(predictor, image[np.newaxis], method, settings, np.array([target]), int(seed), background)
+    except MedLensError as error:
+        st.error(str(error))
+        st.stop()
+    attribution = result.maps[0]
+    segments = result.extras.get("segments")
+    title = f"{spec.title} for '{dataset.class_names[target]}' ({result.seconds * 1000:.0f} ms)"
+    st.plotly_chart(
+        explain_figures.overlay_figure(image, attribution, opacity, title, None if segments is None else segments[0]),
+        key="exp_overlay",
+    )
+    left, right = st.columns(2)
+    left.download_button(
+        "Overlay (PNG)",
+        explain_figures.overlay_png(image, attribution, opacity),
+        file_name=f"{model_id}-{method}.png",
+        key="exp_dl_png",
+    )
+    import io
+
+    buffer = io.BytesIO()
+    np.save(buffer, result.maps)
+    right.download_button("Maps (.npy)", buffer.getvalue(), file_name=f"{model_id}-{method}.npy", key="exp_dl_npy")
+    st.markdown(spec.note)
+
+    from pages.explain_panels import compare_panel, faithfulness_panel, gallery_panel, two_model_panel
+
+    chosen = compare_panel(predictor, image, target, background, int(seed))
+    faithfulness_panel(predictor, image, target, chosen, background, int(seed))
+    two_model_panel(
+        meta, image, method, settings, target, background, int(seed), attribution, _predictor, _tflite_predictor
+    )
+    gallery_panel(predictor, dataset, method, settings, int(seed), probabilities_of)
+    with st.expander("What each method answers, and how it fails"):
+        st.markdown(teaching_note("explain"))
+
+
+main()

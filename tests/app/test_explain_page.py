@@ -1,0 +1,75 @@
+"""The Explain page with AppTest, on a stored BreastMNIST model (untrained: fast, maps still real)."""
+
+import pytest
+
+from tests.app.test_pages import open_page, texts
+
+
+@pytest.fixture
+def stored_model():
+    from tensorflow import keras
+
+    from core.models import store
+    from core.models.architectures import build
+
+    keras.utils.set_random_seed(0)
+    return store.save(
+        build("small_cnn", (28, 28, 1), 2),
+        {"dataset": "breastmnist", "size": 28, "arch": "small_cnn", "seed": 0, "epochs": 0, "train_seconds": 0.0},
+    )
+
+
+def test_without_a_model_the_page_says_what_to_do():
+    at = open_page("explain", dataset="breastmnist")
+    assert not at.exception and "train one first" in texts(at.info)
+
+
+@pytest.mark.slow
+def test_overlay_grid_faithfulness_and_method_switch(stored_model):
+    at = open_page("explain", dataset="breastmnist", model_id=stored_model.id)
+    assert not at.exception
+    assert texts(at.title) == "Explain"
+    assert "Model says" in texts(at.markdown)
+    titles = [s.value for s in at.subheader]
+    assert titles[:3] == [
+        "Methods side by side",
+        "How faithful is each map?",
+        "Two models, one image: explanation drift",
+    ]
+    assert len(at.get("plotly_chart")) >= 3  # overlay, grid, faithfulness curves
+    at.selectbox(key="exp_method").set_value("occlusion").run()
+    assert not at.exception
+    at.selectbox(key="exp_mode").set_value("least confident first").run()
+    at.slider(key="exp_opacity").set_value(0.3).run()
+    at.selectbox(key="exp_target").set_value(1).run()
+    assert not at.exception
+    at.button(key="exp_sanity").click().run()
+    assert not at.exception
+    assert "Near 0 passes" in texts(at.caption)
+
+
+@pytest.mark.slow
+def test_two_model_view_and_gallery(stored_model):
+    from tensorflow import keras
+
+    from core.models import store
+    from core.models.architectures import build
+
+    keras.utils.set_random_seed(5)
+    other = store.save(
+        build("small_cnn", (28, 28, 1), 2),
+        {"dataset": "breastmnist", "size": 28, "arch": "small_cnn", "seed": 5, "epochs": 0, "train_seconds": 0.0},
+    )
+    at = open_page("explain", dataset="breastmnist", model_id=stored_model.id)
+    at.selectbox(key="exp_other").set_value(f"store:{other.id}").run()
+    assert not at.exception
+    assert [m.label for m in at.metric] == ["rank correlation", "top-10% overlap (IoU)"]
+    at.slider(key="exp_gallery_count").set_value(4).run()
+    at.selectbox(key="exp_gallery_kind").set_value("least confident").run()
+    at.button(key="exp_gallery_run").click().run()
+    job = at.session_state["explain_gallery_job"][0]
+    job.wait(120)
+    at.run()
+    assert not at.exception
+    assert job.status == "done" and job.result.shape == (4, 28, 28)
+    assert sum(1 for image in at.image if "test #" in str(image.proto)) >= 1 or len(at.image) >= 4
