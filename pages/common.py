@@ -17,6 +17,23 @@ DATASET_KEY, SIZE_KEY, MODEL_KEY = "dataset", "size", "model_id"
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 
+def route_through_app() -> None:
+    """Send a deep-linked page through app.py's router.
+
+    On a fresh server, Streamlit treats the ``pages/`` folder as old-style pages until app.py
+    has called ``st.navigation`` once, so a bookmarked URL such as ``/compress`` would run the
+    page file alone: no session pickers, and helper modules listed as pages. In that case run
+    app.py (which resolves the same URL to this page) and stop this outer run.
+    """
+    import runpy
+
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        runpy.run_path(str(ASSETS.parent / "app.py"), run_name="__main__")
+        st.stop()
+
+
 def _context_picker(label: str, key: str, options: list, **kwargs) -> None:
     """A sidebar selectbox bound to the plain session key ``key``.
 

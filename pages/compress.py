@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages.common import current_model_id, load_model, param_widgets, teaching_note
+from pages.common import current_model_id, load_model, param_widgets, route_through_app, teaching_note
 
 JOB_KEY = "compress_job"
 PICK_KEY = "compress_pick"
@@ -222,4 +222,5 @@ def main() -> None:
         st.markdown(teaching_note("compress"))
 
 
+route_through_app()
 main()

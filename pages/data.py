@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages.common import dataset_or_stop
+from pages.common import dataset_or_stop, route_through_app
 
 
 def main() -> None:
@@ -49,4 +49,5 @@ def main() -> None:
     st.markdown(f"**Please cite:** {dataset.citation}")
 
 
+route_through_app()
 main()

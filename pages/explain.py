@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from pages.common import current_model_id, dataset_or_stop, load_model, param_widgets, teaching_note
+from pages.common import current_model_id, dataset_or_stop, load_model, param_widgets, route_through_app, teaching_note
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -144,4 +144,5 @@ def main() -> None:
         st.markdown(teaching_note("explain"))
 
 
+route_through_app()
 main()

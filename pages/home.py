@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages.common import current_dataset_name, teaching_note
+from pages.common import current_dataset_name, route_through_app, teaching_note
 
 
 def main() -> None:
@@ -21,4 +21,5 @@ def main() -> None:
     )
 
 
+route_through_app()
 main()

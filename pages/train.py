@@ -8,6 +8,7 @@ from pages.common import (
     current_size,
     dataset_or_stop,
     model_or_none,
+    route_through_app,
     select_model,
     teaching_note,
 )
@@ -207,4 +208,5 @@ def main() -> None:
     model_store_ui()
 
 
+route_through_app()
 main()

@@ -6,11 +6,14 @@ consecutive weights, the pattern sparse tensor cores accelerate. Zeros shrink th
 only after compression (gzip), or with sparse-aware runtimes.
 """
 
+import numpy as np
+
 from core.compress.finetune import StepContext, clone, fine_tune, steps_per_epoch
 from core.compress.steps import Param, StepKind, register
 from core.data.dataset import Dataset
 
 BATCH = 64
+RAMP = 0.5  # the polynomial schedule reaches its target after this share of the fine-tuning
 
 
 def prune(model, dataset: Dataset, params: dict, context: StepContext):
@@ -27,14 +30,22 @@ def prune(model, dataset: Dataset, params: dict, context: StepContext):
             initial_sparsity=0.0,
             final_sparsity=params["sparsity"],
             begin_step=0,
-            end_step=max(1, int(total * 0.7)),
+            end_step=max(1, int(total * RAMP)),
             frequency=frequency,
         )
     extra = {"sparsity_m_by_n": (2, 4)} if params["pattern"] == "2:4" else {"pruning_schedule": schedule}
     context.report(f"pruning to {params['sparsity']:.0%}" if params["pattern"] == "unstructured" else "pruning 2:4")
     wrapped = sparsity.prune_low_magnitude(clone(model), **extra)
+    # Only epochs that start after the ramp ends may be kept: earlier ones are not yet at the target.
+    ramp_done = 0 if params["schedule"] == "constant" else int(np.ceil(RAMP * params["epochs"]))
     fine_tune(
-        wrapped, dataset, params["epochs"], params["learning_rate"], context, callbacks=[sparsity.UpdatePruningStep()]
+        wrapped,
+        dataset,
+        params["epochs"],
+        params["learning_rate"],
+        context,
+        callbacks=[sparsity.UpdatePruningStep()],
+        select_from_epoch=ramp_done,
     )
     return sparsity.strip_pruning(wrapped)
 

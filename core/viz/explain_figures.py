@@ -44,9 +44,11 @@ def overlay_figure(image: np.ndarray, attribution: np.ndarray, opacity: float = 
         figure.add_scatter(
             x=cols, y=rows, mode="markers", marker={"size": 3, "color": "gold"}, name="superpixels", hoverinfo="skip"
         )
-    figure.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False)
-    figure.update_xaxes(showticklabels=False)
-    figure.update_layout(title=title, height=420, margin={"l": 10, "r": 10, "t": 40, "b": 10}, showlegend=False)
+    figure.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False, showgrid=False, zeroline=False)
+    figure.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
+    figure.update_layout(
+        title=title, height=420, margin={"l": 10, "r": 10, "t": 40, "b": 10}, showlegend=False, plot_bgcolor="white"
+    )
     return figure
 
 
@@ -61,9 +63,11 @@ def method_grid(image: np.ndarray, maps: dict[str, np.ndarray]) -> go.Figure:
                        hovertemplate=f"{name}<br>%{{z:.3f}}<extra></extra>"),
             row=1, col=column,
         )  # fmt: skip
-    figure.update_yaxes(autorange="reversed", showticklabels=False)
-    figure.update_xaxes(showticklabels=False)
-    figure.update_layout(height=260, margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    figure.update_yaxes(autorange="reversed", showticklabels=False, showgrid=False, zeroline=False)
+    for column in range(1, len(names) + 1):  # square pixels in every panel
+        figure.update_yaxes(scaleanchor="x" if column == 1 else f"x{column}", row=1, col=column)
+    figure.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
+    figure.update_layout(plot_bgcolor="white", height=260, margin={"l": 10, "r": 10, "t": 40, "b": 10})
     return figure
 
 

@@ -32,6 +32,12 @@ def test_prune_reaches_the_target_sparsity_and_leaves_the_original_alone(tiny_mo
     assert np.asarray(pruned(to_float(small_breast.images("test")[:4]))).shape == (4, 2)
 
 
+def test_polynomial_schedule_keeps_only_epochs_at_the_target(tiny_model, small_breast):
+    pruned = apply("prune", tiny_model, small_breast, sparsity=0.7, schedule="polynomial", epochs=4)
+    big = [k for k in kernels(pruned) if k.size > 1000]
+    assert abs(sum(int((k == 0).sum()) for k in big) / sum(k.size for k in big) - 0.7) <= 0.01
+
+
 def test_two_of_four_pattern_keeps_half_in_every_group(tiny_model, small_breast):
     pruned = apply("prune", tiny_model, small_breast, pattern="2:4", epochs=1)
     dense = pruned.get_layer("probabilities").get_weights()[0]  # (128, 2): groups of 4 along the inputs
