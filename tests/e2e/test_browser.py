@@ -41,6 +41,21 @@ def free_port() -> int:
 
 
 @pytest.fixture
+def stored_model(medlens_home):
+    """An untrained PneumoniaMNIST model in the store, so Compress and Explain have something to show."""
+    from tensorflow import keras
+
+    from core.models import store
+    from core.models.architectures import build
+
+    keras.utils.set_random_seed(0)
+    return store.save(
+        build("small_cnn", (28, 28, 1), 2),
+        {"dataset": "pneumoniamnist", "size": 28, "arch": "small_cnn", "seed": 0, "epochs": 0, "train_seconds": 0.0},
+    )
+
+
+@pytest.fixture
 def server(medlens_home):
     port = free_port()
     env = dict(os.environ, MEDLENS_HOME=str(medlens_home))
@@ -67,6 +82,47 @@ def server(medlens_home):
         process.wait(10)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+def browser_page(p):
+    browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_FLAGS)
+    return browser, browser.new_page(viewport={"width": 1300, "height": 2400})
+
+
+def test_a_deep_link_on_a_fresh_server_gets_the_full_app(server):
+    """Streamlit runs a bookmarked page file alone until the router has run once; MedLens routes it."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser, page = browser_page(p)
+        page.goto(f"{server}/data")
+        expect(page.get_by_role("heading", name="PneumoniaMNIST")).to_be_visible(timeout=30_000)
+        sidebar = page.get_by_test_id("stSidebar")
+        expect(sidebar.get_by_text("Dataset", exact=True)).to_be_visible()
+        expect(sidebar.get_by_role("link", name="Explain")).to_be_visible()
+        assert sidebar.get_by_role("link", name="common").count() == 0
+        browser.close()
+
+
+def test_compress_and_explain_show_a_stored_model(stored_model, server):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser, page = browser_page(p)
+        page.goto(server)
+        expect(page.get_by_role("heading", name="MedLens")).to_be_visible(timeout=30_000)
+        sidebar = page.get_by_test_id("stSidebar")
+        sidebar.get_by_role("link", name="Compress").click()
+        expect(page.get_by_role("heading", name="Find for me")).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("Nothing measured for this model yet")).to_be_visible(timeout=60_000)
+        sidebar.get_by_role("link", name="Explain").click()
+        expect(page.get_by_text("Grad-CAM for")).to_be_visible(timeout=90_000)  # the overlay's title
+        expect(page.locator(".js-plotly-plot").first).to_be_visible()
+        expect(page.get_by_text("Model says")).to_be_visible()
+        page.get_by_test_id("stSlider").filter(has_text="Heatmap opacity").get_by_role("slider").press("ArrowLeft")
+        expect(page.get_by_text("Grad-CAM for")).to_be_visible(timeout=30_000)
+        assert not page.get_by_test_id("stException").count()
+        browser.close()
 
 
 def test_home_data_and_train_load_in_a_browser(server):
