@@ -33,6 +33,8 @@ test: setup browser lint
 bench: setup
 	$(BIN)/python bench/train_baseline.py
 	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/compress.py
+	$(BIN)/python bench/explain.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

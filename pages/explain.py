@@ -102,7 +102,13 @@ def main() -> None:
         )
         opacity = st.slider("Heatmap opacity", 0.0, 1.0, 0.6, 0.05, key="exp_opacity")
         with st.expander("Method settings"):
-            settings = param_widgets(spec.params, f"exp_{method}")
+            if method == "gradcam" and predictor.keras is not None:
+                from core.explain.gradients import conv_layer_names
+
+                layers = ["auto", *conv_layer_names(predictor.keras)]
+                settings = {"layer": st.selectbox("layer", layers, key="exp_gradcam_layer", help=spec.params[0].help)}
+            else:
+                settings = param_widgets(spec.params, f"exp_{method}")
             seed = st.number_input("Seed", 0, 10_000, 0, key="exp_seed")
     background = training_background(dataset, seed=int(seed))
     try:
@@ -135,7 +141,7 @@ def main() -> None:
     from pages.explain_panels import compare_panel, faithfulness_panel, gallery_panel, two_model_panel
 
     chosen = compare_panel(predictor, image, target, background, int(seed))
-    faithfulness_panel(predictor, image, target, chosen, background, int(seed))
+    faithfulness_panel(predictor, image, target, chosen, background, int(seed), dataset.images("test"))
     two_model_panel(
         meta, image, method, settings, target, background, int(seed), attribution, _predictor, _tflite_predictor
     )

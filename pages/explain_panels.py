@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 GALLERY_KEY = "explain_gallery_job"
+SAMPLE = 16
 FAST_DEFAULTS = ["gradcam", "saliency", "occlusion", "integrated_gradients"]
 
 
@@ -51,7 +52,7 @@ def compare_panel(predictor, image, target, background, seed) -> dict:
     return maps
 
 
-def faithfulness_panel(predictor, image, target, maps, background, seed) -> None:
+def faithfulness_panel(predictor, image, target, maps, background, seed, test_images) -> None:
     from core.explain import faithfulness
     from core.explain.base import METHODS
     from core.viz.explain_figures import faithfulness_curves
@@ -90,6 +91,7 @@ def faithfulness_panel(predictor, image, target, maps, background, seed) -> None
         hide_index=True,
         key="exp_faith_table",
     )
+    ranking_panel(predictor, list(maps), background, seed, test_images[:SAMPLE])
     if predictor.keras is not None and st.button(
         "Sanity check: explain a randomised copy of the model", key="exp_sanity"
     ):
@@ -112,6 +114,39 @@ def faithfulness_panel(predictor, image, target, maps, background, seed) -> None
         st.caption(
             "Near 0 passes: the map depends on what the model learned. Near 1 fails: it mostly shows the image itself."
         )
+
+
+RANK_KEY = "explain_rank_job"
+
+
+def _rank(job, predictor, images, methods, seed, background):
+    from core.explain.ranking import rank_methods
+
+    return rank_methods(predictor, images, methods, seed, background, job.report, job.should_stop)
+
+
+def ranking_panel(predictor, methods, background, seed, images) -> None:
+    """Rank the chosen methods over 16 test images, as a background job."""
+    from core import jobs
+
+    if st.button(f"Rank these methods over {SAMPLE} test images", key="exp_rank_run"):
+        st.session_state[RANK_KEY] = jobs.submit(_rank, predictor, images, methods, seed, background, name="rank")
+    job = st.session_state.get(RANK_KEY)
+    if job is None:
+        return
+
+    @st.fragment(run_every=None if job.done else 1.0)
+    def show() -> None:
+        if not job.done:
+            st.progress(job.progress, text=job.message or "starting…")
+            if st.button("Cancel", key="exp_rank_cancel"):
+                job.cancel()
+        elif job.error:
+            st.error(job.error)
+        else:
+            st.dataframe(job.result, hide_index=True, key="exp_rank_table")
+
+    show()
 
 
 def two_model_panel(

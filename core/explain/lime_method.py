@@ -9,16 +9,22 @@ from core.params import Param
 SEGMENTERS = ("slic", "quickshift", "felzenszwalb")
 
 
-def segmenter(kind: str, size: int, seed: int):
-    """A segmentation function tuned to the image size (28-pixel images need small superpixels)."""
+def segmenter(params: dict, size: int, seed: int):
+    """The chosen segmentation with its own setting; sizes scale with the image (defaults suit 28 px)."""
     from skimage.segmentation import felzenszwalb, quickshift, slic
 
     scale = max(size / 28.0, 1.0)
+    kind = params["segmentation"]
     if kind == "slic":
-        return lambda image: slic(image, n_segments=int(40 * scale), compactness=10, sigma=0.5, start_label=0)
+        return lambda image: slic(
+            image, n_segments=params["slic_segments"], compactness=params["slic_compactness"], sigma=0.5, start_label=0
+        )
     if kind == "quickshift":
-        return lambda image: quickshift(image, kernel_size=1.5 * scale, max_dist=4 * scale, ratio=0.5, rng=seed)
-    return lambda image: felzenszwalb(image, scale=20 * scale, sigma=0.5, min_size=int(4 * scale))
+        kernel = params["quickshift_kernel"] * scale
+        return lambda image: quickshift(image, kernel_size=kernel, max_dist=4 * kernel / 1.5, ratio=0.5, rng=seed)
+    return lambda image: felzenszwalb(
+        image, scale=params["felzenszwalb_scale"] * scale, sigma=0.5, min_size=int(4 * scale)
+    )
 
 
 def lime(predictor, inputs, targets, params, context):
@@ -42,7 +48,7 @@ def lime(predictor, inputs, targets, params, context):
             hide_color=0.0,
             num_samples=params["samples"],
             batch_size=params["batch_size"],
-            segmentation_fn=segmenter(params["segmentation"], image.shape[0], context.seed),
+            segmentation_fn=segmenter(params, image.shape[0], context.seed),
             random_seed=context.seed,
         )
         weights = sorted(explanation.local_exp[int(target)], key=lambda item: -abs(item[1]))
@@ -63,6 +69,19 @@ register(
         "LIME",
         (
             Param("segmentation", "choice", "slic", choices=SEGMENTERS, help="How the image is cut into superpixels."),
+            Param("slic_segments", "int", 40, 4, 1000, help="SLIC: about how many superpixels."),
+            Param("slic_compactness", "float", 10.0, 0.1, 100.0, help="SLIC: higher gives squarer superpixels."),
+            Param(
+                "quickshift_kernel",
+                "float",
+                1.5,
+                0.5,
+                10.0,
+                help="Quickshift: kernel size (bigger, fewer superpixels).",
+            ),
+            Param(
+                "felzenszwalb_scale", "float", 20.0, 1.0, 500.0, help="Felzenszwalb: bigger gives larger superpixels."
+            ),
             Param("samples", "int", 1000, 50, 5000, help="Perturbed images the linear model is fitted on."),
             Param("features", "int", 8, 1, 100, help="Superpixels shown (the strongest)."),
             Param("positive_only", "bool", False, help="Show only superpixels that support the class."),

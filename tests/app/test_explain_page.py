@@ -73,3 +73,15 @@ def test_two_model_view_and_gallery(stored_model):
     assert not at.exception
     assert job.status == "done" and job.result.shape == (4, 28, 28)
     assert sum(1 for image in at.image if "test #" in str(image.proto)) >= 1 or len(at.image) >= 4
+
+
+@pytest.mark.slow
+def test_rank_methods_over_a_sample(stored_model):
+    at = open_page("explain", dataset="breastmnist", model_id=stored_model.id)
+    at.multiselect(key="exp_grid_methods").set_value(["gradcam", "occlusion"]).run()
+    at.button(key="exp_rank_run").click().run()
+    job = at.session_state["explain_rank_job"]
+    job.wait(300)
+    at.run()
+    assert not at.exception and job.status == "done", job.error
+    assert [row["method"] for row in job.result] and {row["rank"] for row in job.result} == {1, 2}

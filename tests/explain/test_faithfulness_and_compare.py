@@ -48,3 +48,11 @@ def test_randomising_a_model_changes_its_maps(keras_model, breast):
     )
     assert randomisation_check(trained.maps, randomised.maps) < 0.9
     assert randomisation_check(trained.maps, trained.maps) == 1.0
+
+
+def test_ranking_puts_the_true_map_method_first(corner_predictor, bright_image):
+    from core.explain.ranking import rank_methods
+
+    rows = rank_methods(corner_predictor, bright_image, ["occlusion", "saliency"], seed=0)
+    assert [row["rank"] for row in rows] == [1, 2]
+    assert all("deletion AUC" in row and "random deletion AUC" in row for row in rows)
