@@ -98,6 +98,7 @@ class Dataset:
         seed: int = 0,
         augment: Augment | None = None,
         limit: int | None = None,
+        one_hot: bool = False,
     ):
         """A tf.data pipeline of (float32 images in [0, 1], int labels) batches.
 
@@ -113,13 +114,18 @@ class Dataset:
         data = tf.data.Dataset.from_tensor_slices((images, labels)).cache()
         if shuffle:
             data = data.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
-        data = data.batch(batch_size).map(
-            lambda x, y: (tf.cast(x, tf.float32) / 255.0, y), num_parallel_calls=tf.data.AUTOTUNE
-        )
-        if augment is not None:
+        depth = self.num_classes
+
+        def scale(x, y):
+            return tf.cast(x, tf.float32) / 255.0, (tf.one_hot(tf.cast(y, tf.int32), depth) if one_hot else y)
+
+        data = data.batch(batch_size)
+        if augment is None:
+            data = data.map(scale, num_parallel_calls=tf.data.AUTOTUNE)
+        else:
             seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2, drop_remainder=True)
             data = tf.data.Dataset.zip((data, seeds)).map(
-                lambda batch, s: augment(batch[0], batch[1], tf.cast(s % (2**31 - 1), tf.int32)),
+                lambda batch, s: augment(*scale(*batch), tf.cast(s % (2**31 - 1), tf.int32)),
                 num_parallel_calls=tf.data.AUTOTUNE,
             )
         return data.prefetch(tf.data.AUTOTUNE)

@@ -33,29 +33,37 @@ class Jitter:
         scale = 1.0 + tf.random.stateless_uniform([batch], seeds[1], -1.0, 1.0) * self.max_zoom
         shift_x = tf.random.stateless_uniform([batch], seeds[2], -1.0, 1.0) * self.max_shift * width_f
         shift_y = tf.random.stateless_uniform([batch], seeds[3], -1.0, 1.0) * self.max_shift * height
-        transforms = affine_transforms(angle, scale, shift_x, shift_y, height, width_f)
-        warped = tf.raw_ops.ImageProjectiveTransformV3(
-            images=images,
-            transforms=transforms,
-            output_shape=shape[1:3],
-            fill_value=0.0,
-            interpolation="BILINEAR",
-            fill_mode="NEAREST",
-        )
-        return warped, labels
+        return warp(images, affine_transforms(angle, scale, shift_x, shift_y, height, width_f)), labels
 
 
-def affine_transforms(angle, scale, shift_x, shift_y, height, width):
+def affine_transforms(angle, scale, shift_x, shift_y, height, width, shear=None):
     """Rows of 8 numbers mapping output pixels to input pixels, as ImageProjectiveTransform wants.
 
-    The output is the input rotated by ``angle``, zoomed by ``scale`` about the centre and
-    moved by (``shift_x``, ``shift_y``) pixels.
+    The output is the input rotated by ``angle``, sheared by ``shear`` (radians, along x), zoomed
+    by ``scale`` about the centre and moved by (``shift_x``, ``shift_y``) pixels.
     """
     import tensorflow as tf
 
     cx, cy = (width - 1.0) / 2.0, (height - 1.0) / 2.0
     cos, sin = tf.cos(angle) / scale, tf.sin(angle) / scale
-    a2 = cx - shift_x - (cos * cx + sin * cy)
-    b2 = cy - shift_y - (-sin * cx + cos * cy)
+    tan = tf.zeros_like(angle) if shear is None else tf.tan(shear)
+    # inverse of (rotation then shear): [[cos, sin + tan*cos], [-sin, cos - tan*sin]] / scale
+    a0, a1 = cos, sin + tan * cos
+    b0, b1 = -sin, cos - tan * sin
+    a2 = cx - shift_x - (a0 * cx + a1 * cy)
+    b2 = cy - shift_y - (b0 * cx + b1 * cy)
     zeros = tf.zeros_like(angle)
-    return tf.stack([cos, sin, a2, -sin, cos, b2, zeros, zeros], axis=1)
+    return tf.stack([a0, a1, a2, b0, b1, b2, zeros, zeros], axis=1)
+
+
+def warp(images, transforms, fill_mode: str = "NEAREST", interpolation: str = "BILINEAR"):
+    import tensorflow as tf
+
+    return tf.raw_ops.ImageProjectiveTransformV3(
+        images=images,
+        transforms=transforms,
+        output_shape=tf.shape(images)[1:3],
+        fill_value=0.0,
+        interpolation=interpolation,
+        fill_mode=fill_mode,
+    )

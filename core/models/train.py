@@ -83,21 +83,29 @@ def train(
     *,
     on_progress: ProgressFn | None = None,
     should_stop: ShouldStop | None = None,
+    augment=None,
 ) -> TrainResult:
-    """Fit a fresh model; raises ``Cancelled`` if ``should_stop()`` turns true."""
+    """Fit a fresh model; raises ``Cancelled`` if ``should_stop()`` turns true.
+
+    ``augment`` (an augmentation ``Pipeline``) replaces the default jitter; a pipeline that
+    mixes labels (mixup, cutmix) trains on soft one-hot labels.
+    """
     from tensorflow import keras
 
     seed_everything(config.seed)
     model = build(config.arch, dataset.image_shape, dataset.num_classes)
+    soft = augment is not None and augment.mixes_labels
     model.compile(
         optimizer=keras.optimizers.Adam(config.learning_rate),
-        loss="sparse_categorical_crossentropy",
+        loss="categorical_crossentropy" if soft else "sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
-    train_data = dataset.as_tf(
-        "train", config.batch_size, shuffle=True, seed=config.seed, augment=Jitter() if config.jitter else None
-    )
-    val_data = dataset.as_tf("val", 256)
+    if augment is not None:
+        augment = augment.for_classes(dataset.num_classes) if soft else augment
+    else:
+        augment = Jitter() if config.jitter else None
+    train_data = dataset.as_tf("train", config.batch_size, shuffle=True, seed=config.seed, augment=augment)
+    val_data = dataset.as_tf("val", 256, one_hot=soft)
     batches = int(np.ceil(len(dataset.labels("train")) / config.batch_size))
     watcher = _watcher(config.epochs, batches, on_progress, should_stop)
     stopper = keras.callbacks.EarlyStopping(

@@ -1,0 +1,1 @@
+"""Augmentation studio: a registry of TensorFlow ops, pipelines, presets and data-efficiency runs."""

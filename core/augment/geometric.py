@@ -1,0 +1,220 @@
+"""Geometric ops: rotation, flips, translation, shear, zoom, random resized crop, elastic deformation."""
+
+import math
+
+from core.augment.base import AugmentOp, batch_size, register, seeds, uniform
+from core.models.jitter import affine_transforms, warp
+from core.params import Param
+
+FLIP_CAUTION = (
+    "A mirrored chest X-ray puts the heart on the wrong side (dextrocardia); for chest images "
+    "left and right carry meaning, so flips can teach the model anatomy that does not exist."
+)
+
+
+def _matrix(images, seed, angle=0.0, shear=0.0, zoom=0.0, shift=0.0):
+    """(B, 3, 3) output-to-input pixel maps for random rotation, shear, zoom and shift.
+
+    All five random numbers per image come from one draw: this runs per batch inside tf.data,
+    where every extra small op costs more than the arithmetic.
+    """
+    import tensorflow as tf
+
+    shape = tf.shape(images)
+    height, width = tf.cast(shape[1], tf.float32), tf.cast(shape[2], tf.float32)
+    rad = math.pi / 180.0
+    draws = tf.random.stateless_uniform(tf.stack([5, shape[0]]), seed, -1.0, 1.0)
+    limits = tf.constant([[angle * rad], [zoom], [shift], [shift], [shear * rad]], tf.float32)
+    a, z, dx, dy, sh = tf.unstack(draws * limits)
+    return rows_to_matrices(affine_transforms(a, 1.0 + z, dx * width, dy * height, height, width, shear=sh))
+
+
+def rows_to_matrices(rows):
+    import tensorflow as tf
+
+    return tf.reshape(tf.concat([rows, tf.ones_like(rows[:, :1])], axis=1), [-1, 3, 3])
+
+
+def matrices_to_rows(matrices):
+    import tensorflow as tf
+
+    flat = tf.reshape(matrices, [-1, 9])
+    return flat[:, :8] / flat[:, 8:9]
+
+
+def _flip_matrix(images, axis: int):
+    """Mirror along x (axis 2) or y (axis 1) as an output-to-input map."""
+    import tensorflow as tf
+
+    shape = tf.shape(images)
+    size = tf.cast(shape[axis], tf.float32) - 1.0
+    if axis == 2:
+        single = tf.stack([[-1.0, 0.0, size], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    else:
+        single = tf.stack([[1.0, 0.0, 0.0], [0.0, -1.0, size], [0.0, 0.0, 1.0]])
+    return tf.tile(single[None], [shape[0], 1, 1])
+
+
+def rotate_matrix(images, seed, p):
+    return _matrix(images, seed, angle=p["degrees"])
+
+
+def translate_matrix(images, seed, p):
+    return _matrix(images, seed, shift=p["fraction"])
+
+
+def shear_matrix(images, seed, p):
+    return _matrix(images, seed, shear=p["degrees"])
+
+
+def zoom_matrix(images, seed, p):
+    return _matrix(images, seed, zoom=p["fraction"])
+
+
+def hflip_matrix(images, seed, p):
+    return _flip_matrix(images, 2)
+
+
+def vflip_matrix(images, seed, p):
+    return _flip_matrix(images, 1)
+
+
+def by_matrix(matrix_fn):
+    """The op applied on its own: one warp with its map."""
+
+    def apply(images, seed, p):
+        return warp(images, matrices_to_rows(matrix_fn(images, seed, p)))
+
+    return apply
+
+
+def resized_crop(images, seed, p):
+    """Crop a random box holding ``min_area``..1 of the image (aspect 3/4..4/3) and resize it back."""
+    import tensorflow as tf
+
+    b = batch_size(images)
+    s = seeds(seed, 4)
+    area = uniform(s[0], b, p["min_area"], 1.0)
+    aspect = tf.exp(uniform(s[1], b, math.log(3 / 4), math.log(4 / 3)))
+    h = tf.minimum(tf.sqrt(area / aspect), 1.0)
+    w = tf.minimum(tf.sqrt(area * aspect), 1.0)
+    top = uniform(s[2], b, 0.0, 1.0) * (1.0 - h)
+    left = uniform(s[3], b, 0.0, 1.0) * (1.0 - w)
+    boxes = tf.stack([top, left, top + h, left + w], axis=1)
+    return tf.image.crop_and_resize(images, boxes, tf.range(b), tf.shape(images)[1:3])
+
+
+def elastic(images, seed, p):
+    """Random displacement fields, smoothed by a Gaussian (Simard et al., ICDAR 2003), then resampled."""
+    import tensorflow as tf
+
+    from core.augment.base import gaussian_blur
+
+    shape = tf.shape(images)
+    b, height, width = shape[0], shape[1], shape[2]
+    s = seeds(seed, 2)
+    size = tf.cast(tf.minimum(height, width), tf.float32)
+    sigma = p["smoothness"]
+    field = tf.random.stateless_uniform(tf.stack([b, height, width, 2]), s[0], -1.0, 1.0)
+    field = gaussian_blur(field, sigma)
+    field = field / tf.maximum(tf.reduce_max(tf.abs(field)), 1e-6) * p["strength"] * size / 14.0
+    rows = tf.cast(tf.range(height), tf.float32)[None, :, None] + field[..., 0]
+    cols = tf.cast(tf.range(width), tf.float32)[None, None, :] + field[..., 1]
+    return _bilinear(images, rows, cols)
+
+
+def _bilinear(images, rows, cols):
+    """Sample ``images`` at fractional (rows, cols) of shape (B, H, W), clamping at the border."""
+    import tensorflow as tf
+
+    shape = tf.shape(images)
+    height, width = shape[1], shape[2]
+    rows = tf.clip_by_value(rows, 0.0, tf.cast(height - 1, tf.float32))
+    cols = tf.clip_by_value(cols, 0.0, tf.cast(width - 1, tf.float32))
+    r0, c0 = tf.floor(rows), tf.floor(cols)
+    dr, dc = (rows - r0)[..., None], (cols - c0)[..., None]
+    r0, c0 = tf.cast(r0, tf.int32), tf.cast(c0, tf.int32)
+    r1, c1 = tf.minimum(r0 + 1, height - 1), tf.minimum(c0 + 1, width - 1)
+    batch = tf.broadcast_to(tf.range(shape[0])[:, None, None], tf.shape(r0))
+
+    def at(r, c):
+        return tf.gather_nd(images, tf.stack([batch, r, c], axis=-1))
+
+    top = at(r0, c0) * (1 - dc) + at(r0, c1) * dc
+    bottom = at(r1, c0) * (1 - dc) + at(r1, c1) * dc
+    return top * (1 - dr) + bottom * dr
+
+
+def _geo(name, title, description, params, fn, identity, caution="", matrix=None):
+    fn = by_matrix(matrix) if matrix is not None else fn
+    register(AugmentOp(name, title, "geometric", description, params, fn, caution, identity, matrix))
+
+
+_geo(
+    "rotate",
+    "Rotation",
+    "Turns the image by a random angle up to the limit, either way.",
+    (Param("degrees", "float", 15.0, 0.0, 180.0, help="Largest angle, in degrees."),),
+    None,
+    {"degrees": 0.0},
+    matrix=rotate_matrix,
+)
+_geo("hflip", "Horizontal flip", "Mirrors the image left to right.", (), None, None, FLIP_CAUTION, hflip_matrix)
+_geo(
+    "vflip",
+    "Vertical flip",
+    "Mirrors the image top to bottom.",
+    (),
+    None,
+    None,
+    "Upside-down anatomy never occurs in a correctly oriented scan; "
+    "use only where orientation is arbitrary (cells, tissue).",
+    vflip_matrix,
+)
+_geo(
+    "translate",
+    "Translation",
+    "Shifts the image by up to a share of its width and height.",
+    (Param("fraction", "float", 0.1, 0.0, 0.5, help="Largest shift, as a share of the size."),),
+    None,
+    {"fraction": 0.0},
+    matrix=translate_matrix,
+)
+_geo(
+    "shear",
+    "Shear",
+    "Slants the image by a random shear angle.",
+    (Param("degrees", "float", 10.0, 0.0, 45.0, help="Largest shear angle, in degrees."),),
+    None,
+    {"degrees": 0.0},
+    matrix=shear_matrix,
+)
+_geo(
+    "zoom",
+    "Zoom",
+    "Zooms in or out by up to a share of the size.",
+    (Param("fraction", "float", 0.1, 0.0, 0.5, help="Largest zoom, e.g. 0.1 = 90-110 %."),),
+    None,
+    {"fraction": 0.0},
+    matrix=zoom_matrix,
+)
+_geo(
+    "resized_crop",
+    "Random resized crop",
+    "Crops a random part of the image and scales it back to full size.",
+    (Param("min_area", "float", 0.7, 0.1, 1.0, help="Smallest share of the image kept."),),
+    resized_crop,
+    None,
+    "A tight crop can cut the finding out of the image while its label stays.",
+)
+_geo(
+    "elastic",
+    "Elastic deformation",
+    "Bends the image with a smooth random warp, like soft tissue.",
+    (
+        Param("strength", "float", 1.0, 0.0, 5.0, help="How far pixels move."),
+        Param("smoothness", "float", 3.0, 1.0, 10.0, help="How smooth the warp is, in pixels."),
+    ),
+    elastic,
+    {"strength": 0.0},
+)

@@ -1,0 +1,201 @@
+"""A pipeline: ordered ops with parameters and a probability each; JSON in and out, a code snippet out.
+
+Calling a pipeline on a batch (inside tf.data or eagerly) applies each op to a random subset of
+the images (its probability), with seeds split from the batch seed, and keeps values in [0, 1].
+Pipelines with mixup or cutmix turn labels into one-hot soft labels.
+"""
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import core.augment.batch_ops
+import core.augment.geometric
+import core.augment.intensity
+import core.augment.medical  # noqa: F401  (each module registers its ops)
+from core.augment.base import OPS, seeds
+from core.augment.geometric import matrices_to_rows
+from core.errors import MedLensError
+from core.models.jitter import warp
+
+
+@dataclass(frozen=True)
+class OpStep:
+    op: str
+    params: dict[str, Any] = field(default_factory=dict)
+    probability: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.op not in OPS:
+            raise MedLensError(f"Unknown augmentation op {self.op!r}; known: {', '.join(OPS.names)}.")
+        spec = OPS.get(self.op)
+        known = {p.name: p for p in spec.params}
+        unknown = sorted(set(self.params) - set(known))
+        if unknown:
+            raise MedLensError(
+                f"Op {self.op!r} has no field {', '.join(unknown)}; its fields: {', '.join(known) or 'none'}."
+            )
+        checked = {n: p.check(f"Op {self.op!r}", self.params.get(n, p.default)) for n, p in known.items()}
+        object.__setattr__(self, "params", checked)
+        try:
+            probability = float(self.probability)
+        except (TypeError, ValueError):
+            probability = -1.0
+        if not 0.0 <= probability <= 1.0:
+            raise MedLensError(f"Op {self.op!r}, field 'probability': {self.probability!r} is outside [0, 1].")
+        object.__setattr__(self, "probability", probability)
+
+    def __hash__(self) -> int:
+        return hash((self.op, json.dumps(self.params, sort_keys=True), self.probability))
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    name: str
+    steps: tuple[OpStep, ...] = ()
+    num_classes: int | None = None  # needed only when a step mixes labels
+
+    @property
+    def mixes_labels(self) -> bool:
+        return any(OPS.get(step.op).mixes_labels for step in self.steps)
+
+    def for_classes(self, num_classes: int) -> "Pipeline":
+        return Pipeline(self.name, self.steps, num_classes)
+
+    def only(self, index: int) -> "Pipeline":
+        """The pipeline reduced to one step, applied always: the 'isolate one op' view."""
+        step = self.steps[index]
+        return Pipeline(f"{self.name}:{step.op}", (OpStep(step.op, step.params, 1.0),), self.num_classes)
+
+    def __call__(self, images, labels, seed):
+        import tensorflow as tf
+
+        if self.mixes_labels:
+            if self.num_classes is None:
+                raise MedLensError("This pipeline mixes labels (mixup/cutmix); give it the class count first.")
+            if labels.shape.rank == 1:
+                labels = tf.one_hot(tf.cast(labels, tf.int32), self.num_classes)
+        step_seeds = seeds(seed, max(len(self.steps), 1) * 2)
+        batch = tf.shape(images)[0]
+        pending = None  # consecutive affine steps are composed into one map and warped once
+        for index, step in enumerate(self.steps):
+            spec = OPS.get(step.op)
+            op_seed, mask_seed = step_seeds[2 * index], step_seeds[2 * index + 1]
+            if spec.matrix is not None:
+                chosen = tf.random.stateless_uniform([batch], mask_seed) < step.probability
+                matrix = tf.where(tf.reshape(chosen, [-1, 1, 1]), spec.matrix(images, op_seed, step.params), tf.eye(3))
+                pending = matrix if pending is None else tf.matmul(pending, matrix)
+                continue
+            if pending is not None:
+                images, pending = tf.clip_by_value(warp(images, matrices_to_rows(pending)), 0.0, 1.0), None
+            if spec.mixes_labels:
+                use = tf.random.stateless_uniform([], mask_seed) < step.probability
+                mixed_images, mixed_labels = spec.fn(images, labels, op_seed, step.params)
+                images = tf.where(use, mixed_images, images)
+                labels = tf.where(use, mixed_labels, labels)
+            else:
+                changed = spec.fn(images, op_seed, step.params)
+                chosen = tf.random.stateless_uniform([batch], mask_seed) < step.probability
+                images = tf.where(tf.reshape(chosen, [-1, 1, 1, 1]), changed, images)
+            images = tf.clip_by_value(images, 0.0, 1.0)
+        if pending is not None:
+            images = tf.clip_by_value(warp(images, matrices_to_rows(pending)), 0.0, 1.0)
+        return images, labels
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "steps": [{"op": s.op, "params": s.params, "probability": s.probability} for s in self.steps],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    def key(self) -> str:
+        return json.dumps(self.to_dict()["steps"], sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "Pipeline":
+        if not isinstance(data, dict) or not isinstance(data.get("steps"), list):
+            raise MedLensError('A pipeline is a JSON object with a "name" and a list of "steps".')
+        steps = []
+        for index, raw in enumerate(data["steps"]):
+            if not isinstance(raw, dict) or "op" not in raw:
+                raise MedLensError(f'Pipeline step {index + 1} needs an "op" (one of {", ".join(OPS.names)}).')
+            params = raw.get("params", {})
+            if not isinstance(params, dict):
+                raise MedLensError(f'Pipeline step {index + 1} ({raw["op"]}): "params" must be an object.')
+            steps.append(OpStep(raw["op"], params, raw.get("probability", 1.0)))
+        return cls(str(data.get("name") or "custom"), tuple(steps))
+
+    @classmethod
+    def from_json(cls, text: str) -> "Pipeline":
+        try:
+            return cls.from_dict(json.loads(text))
+        except json.JSONDecodeError as error:
+            raise MedLensError(f"The pipeline is not valid JSON: {error}.") from error
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Pipeline":
+        path = Path(path)
+        if path.suffix != ".json" and path.name in PRESETS:
+            return PRESETS[path.name]
+        if not path.is_file():
+            if str(path) in PRESETS:
+                return PRESETS[str(path)]
+            raise MedLensError(f"No pipeline file {path}; give a JSON file or a preset: {', '.join(PRESETS)}.")
+        return cls.from_json(path.read_text(encoding="utf-8"))
+
+    def snippet(self) -> str:
+        """Python that rebuilds this pipeline with ``core``."""
+        lines = ["from core.augment.pipeline import OpStep, Pipeline", "", f"pipeline = Pipeline({self.name!r}, ("]
+        for step in self.steps:
+            lines.append(f"    OpStep({step.op!r}, {step.params!r}, probability={step.probability!r}),")
+        lines += ["))", "# use: dataset.as_tf('train', 64, shuffle=True, augment=pipeline)"]
+        return "\n".join(lines) + "\n"
+
+
+def _preset(name: str, *steps: tuple) -> Pipeline:
+    return Pipeline(name, tuple(OpStep(op, params, probability) for op, params, probability in steps))
+
+
+PRESETS: dict[str, Pipeline] = {
+    p.name: p
+    for p in (
+        # Keras ImageDataGenerator(rotation_range=20, width_shift_range=0.1, height_shift_range=0.1,
+        # shear_range=0.1 (degrees), zoom_range=0.1, horizontal_flip=True, vertical_flip=True)
+        _preset(
+            "classic_keras",
+            ("rotate", {"degrees": 20.0}, 1.0),
+            ("translate", {"fraction": 0.1}, 1.0),
+            ("shear", {"degrees": 0.1}, 1.0),
+            ("zoom", {"fraction": 0.1}, 1.0),
+            ("hflip", {}, 0.5),
+            ("vflip", {}, 0.5),
+        ),
+        _preset(
+            "chest_xray",
+            ("rotate", {"degrees": 10.0}, 0.8),
+            ("translate", {"fraction": 0.08}, 0.8),
+            ("zoom", {"fraction": 0.1}, 0.8),
+            ("brightness", {"delta": 0.08}, 0.5),
+            ("contrast", {"factor": 0.15}, 0.5),
+        ),
+        _preset(
+            "cells_and_tissue",
+            ("rotate", {"degrees": 180.0}, 1.0),
+            ("hflip", {}, 0.5),
+            ("vflip", {}, 0.5),
+            ("brightness", {"delta": 0.1}, 0.5),
+            ("contrast", {"factor": 0.2}, 0.5),
+        ),
+        _preset(
+            "mri_artefacts",
+            ("bias_field", {"strength": 0.3}, 0.5),
+            ("ghosting", {"intensity": 0.15}, 0.3),
+            ("noise", {"std": 0.03}, 0.5),
+        ),
+        _preset("none"),
+    )
+}
