@@ -9,6 +9,7 @@ st.set_page_config(page_title="MedLens", page_icon=":material/biotech:", layout=
 PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("pages/data.py", title="Data", icon=":material/photo_library:"),
+    st.Page("pages/augment.py", title="Augment", icon=":material/auto_awesome:"),
     st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
     st.Page("pages/compress.py", title="Compress", icon=":material/compress:"),
     st.Page("pages/explain.py", title="Explain", icon=":material/visibility:"),

@@ -92,7 +92,14 @@ def cmd_train(args: argparse.Namespace) -> dict[str, Any]:
             logs = "  ".join(f"{k} {v:.4f}" for k, v in p.logs.items())
             print(f"epoch {p.epoch}/{p.epochs}  {logs}", file=sys.stderr, flush=True)
 
-    trained = train_dataset_and_store(dataset, args.size, config, catalogue_name=args.dataset, on_progress=progress)
+    pipeline = None
+    if args.pipeline:
+        from core.augment.pipeline import Pipeline
+
+        pipeline = Pipeline.load(args.pipeline)
+    trained = train_dataset_and_store(
+        dataset, args.size, config, catalogue_name=args.dataset, on_progress=progress, augment=pipeline
+    )
     summary = trained.summary()
     if not args.json:
         print(
@@ -262,8 +269,84 @@ def cmd_explain(args: argparse.Namespace) -> dict[str, Any]:
     return summary
 
 
+@command("augment")
+def cmd_augment(args: argparse.Namespace) -> dict[str, Any]:
+    from pathlib import Path
+
+    from core.augment.efficiency import EfficiencyConfig, run_experiment
+    from core.augment.pipeline import Pipeline
+    from core.augment.preview import grid_png, preview
+    from core.data import load
+    from core.viz.data_figures import sample_indices
+
+    pipeline = Pipeline.load(args.pipeline)
+    dataset = load(args.dataset, args.size)
+    if args.action == "preview":
+        import numpy as np
+
+        picks = np.concatenate(sample_indices(dataset.labels("train"), args.per_class, args.seed, dataset.num_classes))
+        result = preview(
+            pipeline,
+            dataset.images("train")[picks],
+            dataset.labels("train")[picks],
+            dataset.num_classes,
+            args.draws,
+            args.seed,
+        )
+        out = Path(args.out)
+        temp = out.with_name(f".{out.name}.tmp")
+        temp.write_bytes(grid_png(result))
+        temp.replace(out)
+        return {
+            "pipeline": pipeline.name,
+            "dataset": dataset.name,
+            "images": len(picks),
+            "draws": args.draws,
+            "out": str(out),
+        }
+    try:
+        fractions = tuple(float(f) for f in args.fractions.split(","))
+    except ValueError:
+        raise MedLensError(f"--fractions must be numbers separated by commas, got {args.fractions!r}.") from None
+    config = EfficiencyConfig(fractions=fractions, seeds=args.seeds, epochs=args.epochs)
+
+    def progress(fraction: float, message: str) -> None:
+        if not args.quiet:
+            print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
+
+    rows = run_experiment(dataset, pipeline, config, on_progress=progress)
+    if not args.json:
+        _print_table(
+            [{k: (f"{v:.4f}" if isinstance(v, float) else v) for k, v in row.items()} for row in rows],
+            [
+                "fraction",
+                "train_images",
+                "test_accuracy_without_mean",
+                "test_accuracy_with_mean",
+                "accuracy_gain",
+                "test_auc_without_mean",
+                "test_auc_with_mean",
+                "auc_gain",
+            ],
+        )
+    return {"pipeline": pipeline.name, "dataset": dataset.name, "seeds": args.seeds, "fractions": rows}
+
+
 @command("bench")
 def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
+    if args.target == "augment":
+        from core.augment import benchmark as augment_benchmark
+        from core.data import load
+
+        report = augment_benchmark.throughput(load(args.dataset))
+        if not args.json:
+            print(
+                f"MedLens {report['medlens_images_per_s']:.0f} images/s, ImageDataGenerator "
+                f"{report['imagedatagenerator_images_per_s']:.0f} images/s: {report['ratio']}x"
+            )
+        return {"bench": "augment", **report}
+    if not args.model:
+        raise MedLensError("bench explain needs --model ID.")
     from core.explain import benchmark
 
     predictor, dataset, meta = _stored_predictor(args.model)
@@ -295,6 +378,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--pipeline", help="an augmentation pipeline (JSON file or preset) instead of the default jitter")
     p.add_argument("--quiet", action="store_true", help="no per-epoch lines on stderr")
     p = add("evaluate", "evaluate a stored model on a split")
     p.add_argument("--model", required=True)
@@ -319,9 +403,23 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", help="write the overlay as a PNG")
     p.add_argument("--npy", help="write the attribution maps as .npy")
-    p = add("bench", "measure speed and faithfulness")
-    p.add_argument("target", choices=["explain"])
-    p.add_argument("--model", required=True)
+    p = add("augment", "preview an augmentation pipeline, or measure what it buys with few labels")
+    p.add_argument("action", choices=["preview", "efficiency"])
+    p.add_argument("--pipeline", required=True, help="a pipeline JSON file or a preset name")
+    p.add_argument("--dataset", default=DEFAULT_DATASET)
+    p.add_argument("--size", type=int, default=28, choices=[28, 64, 128, 224])
+    p.add_argument("--out", default="augment-preview.png", help="preview: the PNG to write")
+    p.add_argument("--per-class", type=int, default=2, help="preview: source images per class")
+    p.add_argument("--draws", type=int, default=4, help="preview: augmented draws per image")
+    p.add_argument("--fractions", default="0.01,0.05,0.1,0.25,1")
+    p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--quiet", action="store_true")
+    p = add("bench", "measure speed (and, for explain, faithfulness)")
+    p.add_argument("target", choices=["explain", "augment"])
+    p.add_argument("--model", help="explain: the stored model")
+    p.add_argument("--dataset", default=DEFAULT_DATASET, help="augment: the images to run through both pipelines")
     p.add_argument("--images", type=int, default=16)
     p.add_argument("--seed", type=int, default=0)
     p = add("models", "list the model store")

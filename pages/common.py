@@ -5,6 +5,7 @@ read it through these helpers and call ``core``. Heavy imports stay inside funct
 so the Home page is served before TensorFlow loads.
 """
 
+from dataclasses import replace
 from pathlib import Path
 
 import streamlit as st
@@ -182,10 +183,14 @@ def teaching_note(name: str) -> str:
     return (ASSETS / "notes" / f"{name}.md").read_text(encoding="utf-8")
 
 
-def param_widgets(params, prefix: str) -> dict:
-    """Widgets drawn from ``Param`` specs (a registry's own ranges and help); returns their values."""
+def param_widgets(params, prefix: str, initial: dict | None = None) -> dict:
+    """Widgets drawn from ``Param`` specs (a registry's own ranges and help); returns their values.
+
+    ``initial`` overrides the specs' defaults for widgets drawn for the first time.
+    """
     values = {}
-    for p in params:
+    for spec in params:
+        p = replace(spec, default=(initial or {}).get(spec.name, spec.default))
         key = f"{prefix}_{p.name}"
         label = p.name.replace("_", " ")
         if p.kind == "choice":

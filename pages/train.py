@@ -37,13 +37,13 @@ def train_config_ui():
     return TrainConfig(arch=arch, epochs=int(epochs), seed=int(seed))
 
 
-def _run_training(job, name: str, size: int, config):
+def _run_training(job, name: str, size: int, config, augment=None):
     from core.models.workflow import train_and_store
 
     def progress(p) -> None:
         job.report(p.fraction, f"epoch {p.epoch}/{p.epochs}, batch {p.batch}/{p.batches}", detail=p)
 
-    return train_and_store(name, size, config, on_progress=progress, should_stop=job.should_stop)
+    return train_and_store(name, size, config, on_progress=progress, should_stop=job.should_stop, augment=augment)
 
 
 def training_monitor() -> None:
@@ -192,11 +192,22 @@ def main() -> None:
     dataset = dataset_or_stop()
     st.title(f"Train on {dataset.title}")
     config = train_config_ui()
+    pipeline = st.session_state.get("aug_pipeline")
+    use_pipeline = pipeline is not None and st.checkbox(
+        "Augment with the pipeline built on the Augment page",
+        key="train_use_pipeline",
+        help="Otherwise training uses a light default jitter (small rotations, shifts and zooms).",
+    )
     job = st.session_state.get(JOB_KEY)
     running = job is not None and not job.done
     if st.button("Train", type="primary", key="train_start", disabled=running, icon=":material/play_arrow:"):
         st.session_state[JOB_KEY] = jobs.submit(
-            _run_training, current_dataset_name(), current_size(), config, name="train"
+            _run_training,
+            current_dataset_name(),
+            current_size(),
+            config,
+            pipeline if use_pipeline else None,
+            name="train",
         )
         st.rerun()
     training_monitor()

@@ -184,3 +184,51 @@ def test_bench_explain_reports_every_method(medlens_home, stored_breast_model):
     for values in report["methods"].values():
         assert "error" in values or {"ms_per_image", "deletion_auc", "insertion_auc"} <= set(values)
     assert {"deletion_auc", "insertion_auc"} <= set(report["random"]) and report["cached_request_ms"] >= 0
+
+
+@pytest.mark.slow
+def test_augment_preview_efficiency_and_bench(medlens_home, tmp_path):
+    out = tmp_path / "grid.png"
+    preview = last_json(
+        run_cli(
+            "augment",
+            "preview",
+            "--pipeline",
+            "chest_xray",
+            "--dataset",
+            "breastmnist",
+            "--out",
+            str(out),
+            "--json",
+            home=medlens_home,
+        )
+    )
+    assert out.read_bytes()[:4] == b"\x89PNG" and preview["images"] == 4 and preview["draws"] == 4
+    result = last_json(
+        run_cli(
+            "augment",
+            "efficiency",
+            "--pipeline",
+            "chest_xray",
+            "--dataset",
+            "breastmnist",
+            "--fractions",
+            "0.1",
+            "--seeds",
+            "1",
+            "--epochs",
+            "1",
+            "--json",
+            "--quiet",
+            home=medlens_home,
+        )
+    )
+    row = result["fractions"][0]
+    assert row["fraction"] == 0.1 and {"test_accuracy_with_mean", "test_auc_without_std"} <= set(row)
+    bench = last_json(run_cli("bench", "augment", "--dataset", "breastmnist", "--json", home=medlens_home))
+    assert {"images", "medlens_images_per_s", "imagedatagenerator_images_per_s", "ratio"} <= set(bench)
+    assert bench["images"] == 546 and bench["ratio"] > 0
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"steps": [{"op": "rotate", "params": {"degrees": 999}}]}')
+    refused = run_cli("augment", "preview", "--pipeline", str(bad), home=medlens_home)
+    assert refused.returncode == 1 and "field 'degrees'" in refused.stderr and "Traceback" not in refused.stderr

@@ -44,8 +44,9 @@ def train_dataset_and_store(
     catalogue_name: str,
     on_progress: ProgressFn | None = None,
     should_stop: ShouldStop | None = None,
+    augment=None,
 ) -> TrainedModel:
-    result = train(dataset, config, on_progress=on_progress, should_stop=should_stop)
+    result = train(dataset, config, on_progress=on_progress, should_stop=should_stop, augment=augment)
     val = evaluate(result.model, dataset, "val")
     test = evaluate(result.model, dataset, "test")
     meta = store.save(
@@ -66,7 +67,7 @@ def train_dataset_and_store(
                 "best_epoch": result.best_epoch,
                 "history": result.history,
             },
-            "config": asdict(config),
+            "config": asdict(config) | ({"augment": augment.to_dict()} if augment is not None else {}),
         },
     )
     return TrainedModel(meta, test, result)
