@@ -125,6 +125,27 @@ def test_compress_and_explain_show_a_stored_model(stored_model, server):
         browser.close()
 
 
+def test_augment_preview_changes_when_a_setting_changes(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser, page = browser_page(p)
+        page.goto(f"{server}/augment")
+        expect(page.get_by_role("heading", name="Augment")).to_be_visible(timeout=60_000)
+        preview = page.get_by_test_id("stImage").first
+        expect(preview).to_be_visible(timeout=60_000)
+        before = preview.locator("img").get_attribute("src")
+        seed = page.get_by_test_id("stNumberInput").filter(has_text="Seed").locator("input")
+        seed.fill("7")
+        seed.press("Enter")
+        expect(preview.locator("img")).not_to_have_attribute("src", before, timeout=30_000)
+        slider = page.get_by_test_id("stSlider").filter(has_text="Draws per image").get_by_role("slider")
+        slider.press("ArrowRight")
+        page.wait_for_timeout(1500)
+        assert not page.get_by_test_id("stException").count()
+        browser.close()
+
+
 def test_home_data_and_train_load_in_a_browser(server):
     from playwright.sync_api import expect, sync_playwright
 
