@@ -35,6 +35,7 @@ bench: setup
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/compress.py
 	$(BIN)/python bench/explain.py
+	$(BIN)/python bench/augment.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
