@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from pages.common import dataset_or_stop, param_widgets, route_through_app, teaching_note
+from pages.common import dataset_or_stop, job_running, param_widgets, route_through_app, teaching_note
 
 STEPS_KEY, JOB_KEY = "aug_steps", "aug_efficiency_job"
 PIPELINE_KEY = "aug_pipeline"  # the built Pipeline, for the Train page
@@ -147,10 +147,8 @@ def efficiency_ui(pipeline, dataset) -> None:
     @st.fragment(run_every=1.0 if running else None)
     def show() -> None:
         current = st.session_state.get(JOB_KEY)
-        if current is not None and not current.done:
-            st.progress(current.progress, text=current.message or "starting…")
-            if st.button("Cancel", key="aug_eff_cancel"):
-                current.cancel()
+        if current is not None and job_running(current, "aug_eff_cancel"):
+            pass
         elif current is not None and current.error:
             (st.warning if current.status == "cancelled" else st.error)(current.error)
         rows = cached_rows(dataset, pipeline, config)

@@ -206,3 +206,13 @@ def param_widgets(params, prefix: str, initial: dict | None = None) -> dict:
         else:
             values[p.name] = st.slider(label, float(p.low), float(p.high), float(p.default), key=key, help=p.help)
     return values
+
+
+def job_running(job, cancel_key: str, label: str = "") -> bool:
+    """While ``job`` runs, draw its progress bar and a Cancel button and return True."""
+    if job.done:
+        return False
+    st.progress(job.progress, text=f"{label}{job.message or 'starting…'}")
+    if st.button("Cancel", key=cancel_key, icon=":material/stop:"):
+        job.cancel()
+    return True

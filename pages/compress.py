@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages.common import current_model_id, load_model, param_widgets, route_through_app, teaching_note
+from pages.common import current_model_id, job_running, load_model, param_widgets, route_through_app, teaching_note
 
 JOB_KEY = "compress_job"
 PICK_KEY = "compress_pick"
@@ -83,10 +83,7 @@ def job_monitor() -> None:
 
     @st.fragment(run_every=None if job.done else 1.0)
     def monitor() -> None:
-        if not job.done:
-            st.progress(job.progress, text=job.message or "starting…")
-            if st.button("Cancel", key="cmp_cancel", icon=":material/stop:"):
-                job.cancel()
+        if job_running(job, "cmp_cancel"):
             return
         if not getattr(job, "acknowledged", False):
             job.acknowledged = True

@@ -3,6 +3,8 @@
 import numpy as np
 import streamlit as st
 
+from pages.common import job_running
+
 GALLERY_KEY = "explain_gallery_job"
 SAMPLE = 16
 FAST_DEFAULTS = ["gradcam", "saliency", "occlusion", "integrated_gradients"]
@@ -137,11 +139,9 @@ def ranking_panel(predictor, methods, background, seed, images) -> None:
 
     @st.fragment(run_every=None if job.done else 1.0)
     def show() -> None:
-        if not job.done:
-            st.progress(job.progress, text=job.message or "starting…")
-            if st.button("Cancel", key="exp_rank_cancel"):
-                job.cancel()
-        elif job.error:
+        if job_running(job, "exp_rank_cancel"):
+            return
+        if job.error:
             st.error(job.error)
         else:
             st.dataframe(job.result, hide_index=True, key="exp_rank_table")
@@ -242,10 +242,7 @@ def gallery_panel(predictor, dataset, method, settings, seed, probabilities_of) 
 
     @st.fragment(run_every=None if job.done else 1.0)
     def show() -> None:
-        if not job.done:
-            st.progress(job.progress, text=job.message or "starting…")
-            if st.button("Cancel", key="exp_gallery_cancel"):
-                job.cancel()
+        if job_running(job, "exp_gallery_cancel"):
             return
         if job.error:
             st.error(job.error)

@@ -7,6 +7,7 @@ from pages.common import (
     current_model_id,
     current_size,
     dataset_or_stop,
+    job_running,
     model_or_none,
     route_through_app,
     select_model,
@@ -57,12 +58,9 @@ def training_monitor() -> None:
     def monitor() -> None:
         from core.viz.train_figures import training_curves
 
-        if not job.done:
-            st.progress(job.progress, text=f"Training… {job.message}")
+        if job_running(job, "train_cancel", "Training… "):
             if job.detail is not None and job.detail.history:
                 st.plotly_chart(training_curves(job.detail.history), key="live_curves")
-            if st.button("Cancel training", key="train_cancel", icon=":material/stop:"):
-                job.cancel()
             return
         if job.status == DONE and not getattr(job, "acknowledged", False):
             job.acknowledged = True

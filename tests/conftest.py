@@ -77,3 +77,15 @@ def subset(dataset, n: int):
 
     splits = {name: Split(s.images[:n], s.labels[:n]) for name, s in dataset.splits.items()}
     return replace(dataset, splits=splits)
+
+
+def store_untrained(dataset: str, shape=(28, 28, 1), classes: int = 2, seed: int = 0):
+    """An untrained small CNN put in the model store: pages and CLI paths run fast on it, with real images."""
+    from tensorflow import keras
+
+    from core.models import store
+    from core.models.architectures import build
+
+    keras.utils.set_random_seed(seed)
+    meta = {"dataset": dataset, "size": shape[0], "arch": "small_cnn", "seed": seed, "epochs": 0, "train_seconds": 0.0}
+    return store.save(build("small_cnn", shape, classes), meta)

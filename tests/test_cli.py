@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, store_untrained
 
 
 def run_cli(*args: str, home) -> subprocess.CompletedProcess:
@@ -85,13 +85,7 @@ def test_corrupt_stored_model_is_one_line_error(medlens_home):
 
 @pytest.fixture
 def stored_breast_model(medlens_home):
-    from core.models import store
-    from core.models.architectures import build
-
-    return store.save(
-        build("small_cnn", (28, 28, 1), 2),
-        {"dataset": "breastmnist", "size": 28, "arch": "small_cnn", "seed": 0, "epochs": 0, "train_seconds": 0.0},
-    )
+    return store_untrained("breastmnist")
 
 
 @pytest.mark.slow

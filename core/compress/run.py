@@ -25,6 +25,7 @@ from core.compress.steps import STEPS
 from core.data.dataset import Dataset
 from core.errors import MedLensError
 from core.models.predict import check_compatible, predict_proba
+from core.models.store import save_keras
 
 PREFIX_MODELS = 8
 
@@ -195,7 +196,7 @@ class Compressor:
             (staging / "model.tflite").write_bytes(flatbuffer)
             model_steps = [step.kind for step in recipe.steps[:-1]]
             if model_steps and "qat" not in model_steps:  # export-only recipes keep the original Keras model
-                model.save(staging / "model.keras")
+                save_keras(model, staging / "model.keras")
             record = {
                 "recipe": recipe.to_dict(),
                 "measurement": measurement.to_dict(),

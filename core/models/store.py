@@ -67,7 +67,7 @@ def save(model, meta_fields: dict[str, Any]) -> ModelMeta:
     final = model_dir(model_id)
     staging = Path(tempfile.mkdtemp(prefix=f".{model_id}.", dir=root))
     try:
-        model.save(staging / MODEL_FILE)
+        save_keras(model, staging / MODEL_FILE)
         meta = ModelMeta(
             **{
                 **meta_fields,
@@ -83,6 +83,16 @@ def save(model, meta_fields: dict[str, Any]) -> ModelMeta:
         return meta
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def save_keras(model, path: Path) -> None:
+    """Write the Keras v3 zip format, whatever thread this runs on.
+
+    tf-keras decides the format of a ``.keras`` path from a thread-local flag that its own
+    save/load restore to False in threads where TensorFlow was not imported; a second save from
+    such a thread (a Streamlit script thread, a background job) would silently write HDF5.
+    """
+    model.save(path, save_format="keras_v3")
 
 
 def list_models(dataset: str | None = None) -> list[ModelMeta]:

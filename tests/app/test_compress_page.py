@@ -3,20 +3,12 @@
 import pytest
 
 from tests.app.test_pages import open_page, texts
+from tests.conftest import store_untrained
 
 
 @pytest.fixture
 def stored_model():
-    from tensorflow import keras
-
-    from core.models import store
-    from core.models.architectures import build
-
-    keras.utils.set_random_seed(0)
-    return store.save(
-        build("small_cnn", (28, 28, 1), 2),
-        {"dataset": "breastmnist", "size": 28, "arch": "small_cnn", "seed": 0, "epochs": 0, "train_seconds": 0.0},
-    )
+    return store_untrained("breastmnist")
 
 
 def test_without_a_model_the_page_says_what_to_do():
@@ -54,6 +46,7 @@ def test_run_a_recipe_then_inspect_download_and_compare(stored_model):
 @pytest.mark.slow
 def test_find_for_me_runs_a_small_search(stored_model):
     at = open_page("compress", dataset="breastmnist", model_id=stored_model.id)
+    assert not at.exception, at.exception
     at.slider(key="cmp_budget").set_value(2).run()
     at.slider(key="cmp_target").set_value(2.0).run()
     at.button(key="cmp_search").click().run()

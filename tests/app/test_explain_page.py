@@ -3,20 +3,12 @@
 import pytest
 
 from tests.app.test_pages import open_page, texts
+from tests.conftest import store_untrained
 
 
 @pytest.fixture
 def stored_model():
-    from tensorflow import keras
-
-    from core.models import store
-    from core.models.architectures import build
-
-    keras.utils.set_random_seed(0)
-    return store.save(
-        build("small_cnn", (28, 28, 1), 2),
-        {"dataset": "breastmnist", "size": 28, "arch": "small_cnn", "seed": 0, "epochs": 0, "train_seconds": 0.0},
-    )
+    return store_untrained("breastmnist")
 
 
 def test_without_a_model_the_page_says_what_to_do():
@@ -50,16 +42,7 @@ def test_overlay_grid_faithfulness_and_method_switch(stored_model):
 
 @pytest.mark.slow
 def test_two_model_view_and_gallery(stored_model):
-    from tensorflow import keras
-
-    from core.models import store
-    from core.models.architectures import build
-
-    keras.utils.set_random_seed(5)
-    other = store.save(
-        build("small_cnn", (28, 28, 1), 2),
-        {"dataset": "breastmnist", "size": 28, "arch": "small_cnn", "seed": 5, "epochs": 0, "train_seconds": 0.0},
-    )
+    other = store_untrained("breastmnist", seed=5)
     at = open_page("explain", dataset="breastmnist", model_id=stored_model.id)
     at.selectbox(key="exp_other").set_value(f"store:{other.id}").run()
     assert not at.exception

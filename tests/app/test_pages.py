@@ -10,7 +10,7 @@ import urllib.error
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, store_untrained
 
 APP = str(ROOT / "app.py")
 
@@ -165,13 +165,7 @@ def test_data_page_downloads_a_missing_file_with_progress(monkeypatch, tmp_path,
 
 
 def test_store_can_make_another_datasets_model_current():
-    from core.models import store
-    from core.models.architectures import build
-
-    meta = store.save(
-        build("small_cnn", (28, 28, 3), 5),
-        {"dataset": "retinamnist", "size": 28, "arch": "small_cnn", "seed": 0, "epochs": 0, "train_seconds": 0.0},
-    )
+    meta = store_untrained("retinamnist", shape=(28, 28, 3), classes=5)
     at = open_page("train", dataset="breastmnist")
     assert "No model for this dataset yet" in texts(at.info)
     at.selectbox(key="store_pick").set_value(meta.id).run()

@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, store_untrained
 
 pytestmark = pytest.mark.slow
 
@@ -43,16 +43,7 @@ def free_port() -> int:
 @pytest.fixture
 def stored_model(medlens_home):
     """An untrained PneumoniaMNIST model in the store, so Compress and Explain have something to show."""
-    from tensorflow import keras
-
-    from core.models import store
-    from core.models.architectures import build
-
-    keras.utils.set_random_seed(0)
-    return store.save(
-        build("small_cnn", (28, 28, 1), 2),
-        {"dataset": "pneumoniamnist", "size": 28, "arch": "small_cnn", "seed": 0, "epochs": 0, "train_seconds": 0.0},
-    )
+    return store_untrained("pneumoniamnist")
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ def test_save_list_load_rename_delete(saved, medlens_home):
 
 def test_a_failed_save_leaves_nothing_behind(medlens_home):
     class Broken:
-        def save(self, path):
+        def save(self, path, **kwargs):
             path.write_bytes(b"half")
             raise OSError("disk full")
 
@@ -100,3 +100,21 @@ def test_a_model_for_the_wrong_input_shape_or_classes_is_refused():
         check_compatible(build("small_cnn", (28, 28, 3), 2), dataset)
     with pytest.raises(ModelError, match="predicts 5 classes"):
         check_compatible(build("small_cnn", (28, 28, 1), 5), dataset)
+
+
+def test_saves_from_a_worker_thread_stay_keras_zip_files(medlens_home):
+    """tf-keras's thread-local format flag once turned the second save in a thread into HDF5."""
+    import threading
+
+    results = []
+
+    def work():
+        for seed in range(2):
+            meta = store.save(build("small_cnn", (28, 28, 1), 2), dict(META, seed=seed))
+            results.append(zipfile.is_zipfile(meta.path / "model.keras"))
+            store.load(meta.id)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(120)
+    assert results == [True, True]
