@@ -104,7 +104,18 @@ def preview_ui(pipeline, dataset) -> None:
     names = ["all operations", *[f"{i + 1}. {s.op}" for i, s in enumerate(pipeline.steps)]]
     isolate = d.selectbox("Isolate", names, key="aug_isolate")
     shown = pipeline if isolate == names[0] else pipeline.only(names.index(isolate) - 1)
+    picked = st.text_input("Or pick training images by index", key="aug_picked", placeholder="e.g. 0, 17, 42")
     picks = np.concatenate(sample_indices(dataset.labels("train"), per_class, int(seed), dataset.num_classes))
+    if picked.strip():
+        try:
+            chosen = np.array([int(part) for part in picked.replace(" ", "").split(",") if part], dtype=np.int64)
+        except ValueError:
+            chosen = np.array([], dtype=np.int64)
+        valid = chosen[(chosen >= 0) & (chosen < len(dataset.labels("train")))]
+        if len(valid) == 0:
+            st.warning(f"Give indices between 0 and {len(dataset.labels('train')) - 1}, separated by commas.")
+        else:
+            picks = valid[:16]
     images, labels = dataset.images("train")[picks], dataset.labels("train")[picks]
     result = preview(shown, images, labels, dataset.num_classes, draws, int(seed))
     scale = max(1, 84 // dataset.image_shape[0])

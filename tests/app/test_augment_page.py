@@ -61,3 +61,11 @@ def test_efficiency_panel_runs_in_the_background():
     at.run()
     assert not at.exception
     assert len(at.get("plotly_chart")) >= 2  # histogram and the efficiency chart
+
+
+def test_preview_of_picked_images_and_bad_indices():
+    at = open_page("augment", dataset="breastmnist")
+    at.text_input(key="aug_picked").input("3, 5").run()
+    assert not at.exception and "Left: the original" in str(at.image[0].proto)
+    at.text_input(key="aug_picked").input("x, 99999").run()
+    assert not at.exception and "Give indices between 0 and 545" in texts(at.warning)
