@@ -24,6 +24,7 @@ from core.models.metrics import evaluate
 from core.models.train import TrainConfig, train
 
 DEFAULT_FRACTIONS = (0.01, 0.05, 0.1, 0.25, 1.0)
+EXPERIMENT_VERSION = 2  # bump when training changes, so stored runs of the old code are not reused
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def stratified_subset(dataset: Dataset, fraction: float, seed: int) -> Dataset:
 
 
 def experiment_folder(dataset: Dataset, pipeline: Pipeline, config: EfficiencyConfig) -> Path:
-    key = json.dumps([dataset.name, dataset.source, pipeline.key(), config.arch, config.epochs], sort_keys=True)
+    key = json.dumps([EXPERIMENT_VERSION, dataset.name, dataset.source, pipeline.key(), config.arch, config.epochs])
     return paths.cache_dir() / "augment" / hashlib.sha256(key.encode()).hexdigest()[:16]
 
 

@@ -3,7 +3,7 @@
 import math
 
 from core.augment.base import AugmentOp, batch_size, register, seeds, uniform
-from core.models.jitter import affine_transforms, warp
+from core.models.jitter import warp
 from core.params import Param
 
 FLIP_CAUTION = (
@@ -12,21 +12,59 @@ FLIP_CAUTION = (
 )
 
 
-def _matrix(images, seed, angle=0.0, shear=0.0, zoom=0.0, shift=0.0):
-    """(B, 3, 3) output-to-input pixel maps for random rotation, shear, zoom and shift.
-
-    All five random numbers per image come from one draw: this runs per batch inside tf.data,
-    where every extra small op costs more than the arithmetic.
-    """
+def _centre(images):
     import tensorflow as tf
 
     shape = tf.shape(images)
-    height, width = tf.cast(shape[1], tf.float32), tf.cast(shape[2], tf.float32)
-    rad = math.pi / 180.0
-    draws = tf.random.stateless_uniform(tf.stack([5, shape[0]]), seed, -1.0, 1.0)
-    limits = tf.constant([[angle * rad], [zoom], [shift], [shift], [shear * rad]], tf.float32)
-    a, z, dx, dy, sh = tf.unstack(draws * limits)
-    return rows_to_matrices(affine_transforms(a, 1.0 + z, dx * width, dy * height, height, width, shear=sh))
+    return shape[0], (tf.cast(shape[2], tf.float32) - 1.0) / 2.0, (tf.cast(shape[1], tf.float32) - 1.0) / 2.0
+
+
+def _stack(a0, a1, a2, b0, b1, b2):
+    """(B, 3, 3) from six (B,) rows of an output-to-input affine map."""
+    import tensorflow as tf
+
+    zeros, ones = tf.zeros_like(a0), tf.ones_like(a0)
+    return tf.reshape(tf.stack([a0, a1, a2, b0, b1, b2, zeros, zeros, ones], axis=1), [-1, 3, 3])
+
+
+# Each map below is built with as few ops as possible: it runs per batch inside tf.data, where the
+# count of small ops, not their arithmetic, sets the throughput.
+
+
+def rotate_matrix(images, seed, p):
+    import tensorflow as tf
+
+    b, cx, cy = _centre(images)
+    angle = tf.random.stateless_uniform([b], seed, -1.0, 1.0) * (p["degrees"] * math.pi / 180.0)
+    cos, sin = tf.cos(angle), tf.sin(angle)
+    return _stack(cos, sin, cx - cos * cx - sin * cy, -sin, cos, cy + sin * cx - cos * cy)
+
+
+def translate_matrix(images, seed, p):
+    import tensorflow as tf
+
+    b, cx, cy = _centre(images)
+    shift = tf.random.stateless_uniform([2, b], seed, -1.0, 1.0) * p["fraction"]
+    ones, zeros = tf.ones([b]), tf.zeros([b])
+    return _stack(ones, zeros, -shift[0] * (2 * cx + 1), zeros, ones, -shift[1] * (2 * cy + 1))
+
+
+def shear_matrix(images, seed, p):
+    import tensorflow as tf
+
+    b, _, cy = _centre(images)
+    tan = tf.tan(tf.random.stateless_uniform([b], seed, -1.0, 1.0) * (p["degrees"] * math.pi / 180.0))
+    ones, zeros = tf.ones([b]), tf.zeros([b])
+    return _stack(ones, tan, -tan * cy, zeros, ones, zeros)
+
+
+def zoom_matrix(images, seed, p):
+    import tensorflow as tf
+
+    b, cx, cy = _centre(images)
+    inverse = 1.0 / (1.0 + tf.random.stateless_uniform([b], seed, -1.0, 1.0) * p["fraction"])
+    zeros = tf.zeros([b])
+    return _stack(inverse, zeros, cx - inverse * cx, zeros, inverse, cy - inverse * cy)
 
 
 def rows_to_matrices(rows):
@@ -53,22 +91,6 @@ def _flip_matrix(images, axis: int):
     else:
         single = tf.stack([[1.0, 0.0, 0.0], [0.0, -1.0, size], [0.0, 0.0, 1.0]])
     return tf.tile(single[None], [shape[0], 1, 1])
-
-
-def rotate_matrix(images, seed, p):
-    return _matrix(images, seed, angle=p["degrees"])
-
-
-def translate_matrix(images, seed, p):
-    return _matrix(images, seed, shift=p["fraction"])
-
-
-def shear_matrix(images, seed, p):
-    return _matrix(images, seed, shear=p["degrees"])
-
-
-def zoom_matrix(images, seed, p):
-    return _matrix(images, seed, zoom=p["fraction"])
 
 
 def hflip_matrix(images, seed, p):

@@ -82,9 +82,14 @@ class Pipeline:
         for index, step in enumerate(self.steps):
             spec = OPS.get(step.op)
             op_seed, mask_seed = step_seeds[2 * index], step_seeds[2 * index + 1]
+            if step.probability == 0.0:
+                continue
+            always = step.probability == 1.0  # no mask to draw: fewer ops per batch
             if spec.matrix is not None:
-                chosen = tf.random.stateless_uniform([batch], mask_seed) < step.probability
-                matrix = tf.where(tf.reshape(chosen, [-1, 1, 1]), spec.matrix(images, op_seed, step.params), tf.eye(3))
+                matrix = spec.matrix(images, op_seed, step.params)
+                if not always:
+                    chosen = tf.random.stateless_uniform([batch], mask_seed) < step.probability
+                    matrix = tf.where(tf.reshape(chosen, [-1, 1, 1]), matrix, tf.eye(3))
                 pending = matrix if pending is None else tf.matmul(pending, matrix)
                 continue
             if pending is not None:
@@ -94,6 +99,8 @@ class Pipeline:
                 mixed_images, mixed_labels = spec.fn(images, labels, op_seed, step.params)
                 images = tf.where(use, mixed_images, images)
                 labels = tf.where(use, mixed_labels, labels)
+            elif always:
+                images = spec.fn(images, op_seed, step.params)
             else:
                 changed = spec.fn(images, op_seed, step.params)
                 chosen = tf.random.stateless_uniform([batch], mask_seed) < step.probability

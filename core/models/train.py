@@ -18,6 +18,10 @@ from core.errors import Cancelled, MedLensError
 from core.models.architectures import ARCHITECTURES, DEFAULT_ARCH, build
 from core.models.jitter import Jitter
 
+MIN_STEPS_PER_EPOCH = 20
+"""Small training sets (e.g. 1 % of the labels) are repeated to this many batches per epoch, so
+early stopping and the epoch budget mean the same amount of learning whatever the set's size."""
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -107,6 +111,10 @@ def train(
     train_data = dataset.as_tf("train", config.batch_size, shuffle=True, seed=config.seed, augment=augment)
     val_data = dataset.as_tf("val", 256, one_hot=soft)
     batches = int(np.ceil(len(dataset.labels("train")) / config.batch_size))
+    steps_per_epoch = None
+    if batches < MIN_STEPS_PER_EPOCH:  # a few dozen labels: repeat them so an epoch still means some learning
+        train_data, steps_per_epoch = train_data.repeat(), MIN_STEPS_PER_EPOCH
+        batches = MIN_STEPS_PER_EPOCH
     watcher = _watcher(config.epochs, batches, on_progress, should_stop)
     stopper = keras.callbacks.EarlyStopping(
         monitor="val_loss", patience=config.patience, restore_best_weights=True, start_from_epoch=config.min_epochs
@@ -116,6 +124,7 @@ def train(
         train_data,
         validation_data=val_data,
         epochs=config.epochs,
+        steps_per_epoch=steps_per_epoch,
         class_weight=class_weights(dataset.labels("train"), dataset.num_classes) if config.class_weights else None,
         callbacks=[watcher, stopper],
         verbose=0,
