@@ -81,16 +81,16 @@ def matrices_to_rows(matrices):
 
 
 def _flip_matrix(images, axis: int):
-    """Mirror along x (axis 2) or y (axis 1) as an output-to-input map."""
+    """Mirror along x (axis 2) or y (axis 1) as one (1, 3, 3) output-to-input map, broadcast over the batch."""
     import tensorflow as tf
 
-    shape = tf.shape(images)
-    size = tf.cast(shape[axis], tf.float32) - 1.0
-    if axis == 2:
-        single = tf.stack([[-1.0, 0.0, size], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
-    else:
-        single = tf.stack([[1.0, 0.0, 0.0], [0.0, -1.0, size], [0.0, 0.0, 1.0]])
-    return tf.tile(single[None], [shape[0], 1, 1])
+    size = tf.cast(tf.shape(images)[axis], tf.float32) - 1.0
+    row = 0 if axis == 2 else 1
+    mirror = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+    mirror[row][row] = -1.0
+    offset = [[0.0] * 3 for _ in range(3)]
+    offset[row][2] = 1.0
+    return tf.constant([mirror]) + size * tf.constant([offset])
 
 
 def hflip_matrix(images, seed, p):

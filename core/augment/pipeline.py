@@ -89,11 +89,11 @@ class Pipeline:
                 matrix = spec.matrix(images, op_seed, step.params)
                 if not always:
                     chosen = tf.random.stateless_uniform([batch], mask_seed) < step.probability
-                    matrix = tf.where(tf.reshape(chosen, [-1, 1, 1]), matrix, tf.eye(3))
+                    matrix = tf.where(tf.reshape(chosen, [-1, 1, 1]), matrix, tf.eye(3)[None])
                 pending = matrix if pending is None else tf.matmul(pending, matrix)
                 continue
             if pending is not None:
-                images, pending = tf.clip_by_value(warp(images, matrices_to_rows(pending)), 0.0, 1.0), None
+                images, pending = warp(images, matrices_to_rows(pending)), None  # bilinear stays in [0, 1]
             if spec.mixes_labels:
                 use = tf.random.stateless_uniform([], mask_seed) < step.probability
                 mixed_images, mixed_labels = spec.fn(images, labels, op_seed, step.params)
@@ -107,7 +107,7 @@ class Pipeline:
                 images = tf.where(tf.reshape(chosen, [-1, 1, 1, 1]), changed, images)
             images = tf.clip_by_value(images, 0.0, 1.0)
         if pending is not None:
-            images = tf.clip_by_value(warp(images, matrices_to_rows(pending)), 0.0, 1.0)
+            images = warp(images, matrices_to_rows(pending))
         return images, labels
 
     def to_dict(self) -> dict[str, Any]:
