@@ -24,7 +24,7 @@ from core.models.metrics import evaluate
 from core.models.train import TrainConfig, train
 
 DEFAULT_FRACTIONS = (0.01, 0.05, 0.1, 0.25, 1.0)
-EXPERIMENT_VERSION = 2  # bump when training changes, so stored runs of the old code are not reused
+EXPERIMENT_VERSION = 3  # bump when training changes, so stored runs of the old code are not reused
 
 
 @dataclass(frozen=True)

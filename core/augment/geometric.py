@@ -28,42 +28,51 @@ def _stack(a0, a1, a2, b0, b1, b2):
 
 
 # Each map below is built with as few ops as possible: it runs per batch inside tf.data, where the
-# count of small ops, not their arithmetic, sets the throughput.
+# count of small ops, not their arithmetic, sets the throughput. Random numbers come in as
+# ``draws`` (rows of uniform values in [-1, 1], one row per image parameter), drawn outside the
+# compiled composition in ``pipeline._affine_rows``: XLA's generator differs from the CPU kernel's.
 
 
-def rotate_matrix(images, seed, p):
+def affine_draws(images, seed, rows: int):
     import tensorflow as tf
 
-    b, cx, cy = _centre(images)
-    angle = tf.random.stateless_uniform([b], seed, -1.0, 1.0) * (p["degrees"] * math.pi / 180.0)
+    return tf.random.stateless_uniform(tf.stack([max(rows, 1), tf.shape(images)[0]]), seed, -1.0, 1.0)
+
+
+def rotate_matrix(images, draws, p):
+    import tensorflow as tf
+
+    _, cx, cy = _centre(images)
+    angle = draws[0] * (p["degrees"] * math.pi / 180.0)
     cos, sin = tf.cos(angle), tf.sin(angle)
     return _stack(cos, sin, cx - cos * cx - sin * cy, -sin, cos, cy + sin * cx - cos * cy)
 
 
-def translate_matrix(images, seed, p):
+def translate_matrix(images, draws, p):
     import tensorflow as tf
 
-    b, cx, cy = _centre(images)
-    shift = tf.random.stateless_uniform([2, b], seed, -1.0, 1.0) * p["fraction"]
-    ones, zeros = tf.ones([b]), tf.zeros([b])
-    return _stack(ones, zeros, -shift[0] * (2 * cx + 1), zeros, ones, -shift[1] * (2 * cy + 1))
+    _, cx, cy = _centre(images)
+    ones, zeros = tf.ones_like(draws[0]), tf.zeros_like(draws[0])
+    return _stack(
+        ones, zeros, -draws[0] * p["fraction"] * (2 * cx + 1), zeros, ones, -draws[1] * p["fraction"] * (2 * cy + 1)
+    )
 
 
-def shear_matrix(images, seed, p):
+def shear_matrix(images, draws, p):
     import tensorflow as tf
 
-    b, _, cy = _centre(images)
-    tan = tf.tan(tf.random.stateless_uniform([b], seed, -1.0, 1.0) * (p["degrees"] * math.pi / 180.0))
-    ones, zeros = tf.ones([b]), tf.zeros([b])
+    _, _, cy = _centre(images)
+    tan = tf.tan(draws[0] * (p["degrees"] * math.pi / 180.0))
+    ones, zeros = tf.ones_like(tan), tf.zeros_like(tan)
     return _stack(ones, tan, -tan * cy, zeros, ones, zeros)
 
 
-def zoom_matrix(images, seed, p):
+def zoom_matrix(images, draws, p):
     import tensorflow as tf
 
-    b, cx, cy = _centre(images)
-    inverse = 1.0 / (1.0 + tf.random.stateless_uniform([b], seed, -1.0, 1.0) * p["fraction"])
-    zeros = tf.zeros([b])
+    _, cx, cy = _centre(images)
+    inverse = 1.0 / (1.0 + draws[0] * p["fraction"])
+    zeros = tf.zeros_like(inverse)
     return _stack(inverse, zeros, cx - inverse * cx, zeros, inverse, cy - inverse * cy)
 
 
@@ -93,19 +102,23 @@ def _flip_matrix(images, axis: int):
     return tf.constant([mirror]) + size * tf.constant([offset])
 
 
-def hflip_matrix(images, seed, p):
+def hflip_matrix(images, draws, p):
     return _flip_matrix(images, 2)
 
 
-def vflip_matrix(images, seed, p):
+def vflip_matrix(images, draws, p):
     return _flip_matrix(images, 1)
+
+
+DRAWS = {rotate_matrix: 1, translate_matrix: 2, shear_matrix: 1, zoom_matrix: 1, hflip_matrix: 0, vflip_matrix: 0}
 
 
 def by_matrix(matrix_fn):
     """The op applied on its own: one warp with its map."""
 
     def apply(images, seed, p):
-        return warp(images, matrices_to_rows(matrix_fn(images, seed, p)))
+        draws = affine_draws(images, seed, DRAWS[matrix_fn])
+        return warp(images, matrices_to_rows(matrix_fn(images, draws, p)))
 
     return apply
 

@@ -15,7 +15,7 @@ import core.augment.geometric
 import core.augment.intensity
 import core.augment.medical  # noqa: F401  (each module registers its ops)
 from core.augment.base import OPS, seeds
-from core.augment.geometric import matrices_to_rows
+from core.augment.geometric import DRAWS, affine_draws, matrices_to_rows
 from core.errors import MedLensError
 from core.models.jitter import warp
 
@@ -78,36 +78,33 @@ class Pipeline:
                 labels = tf.one_hot(tf.cast(labels, tf.int32), self.num_classes)
         step_seeds = seeds(seed, max(len(self.steps), 1) * 2)
         batch = tf.shape(images)[0]
-        pending = None  # consecutive affine steps are composed into one map and warped once
-        for index, step in enumerate(self.steps):
+        for group in _groups(self.steps):
+            if OPS.get(group[0][1].op).matrix is not None:  # consecutive affine steps: one composed warp
+                draws = [affine_draws(images, step_seeds[2 * i], DRAWS[OPS.get(s.op).matrix]) for i, s in group]
+                masks = [
+                    tf.random.stateless_uniform([batch], step_seeds[2 * i + 1]) < s.probability
+                    if s.probability < 1.0
+                    else tf.constant(True)  # an always-on step needs no draw
+                    for i, s in group
+                ]
+                rows = _affine_rows(tuple(step for _, step in group))(images, draws, masks)
+                images = warp(images, rows)  # bilinear sampling stays in [0, 1]
+                continue
+            index, step = group[0]
             spec = OPS.get(step.op)
             op_seed, mask_seed = step_seeds[2 * index], step_seeds[2 * index + 1]
-            if step.probability == 0.0:
-                continue
-            always = step.probability == 1.0  # no mask to draw: fewer ops per batch
-            if spec.matrix is not None:
-                matrix = spec.matrix(images, op_seed, step.params)
-                if not always:
-                    chosen = tf.random.stateless_uniform([batch], mask_seed) < step.probability
-                    matrix = tf.where(tf.reshape(chosen, [-1, 1, 1]), matrix, tf.eye(3)[None])
-                pending = matrix if pending is None else tf.matmul(pending, matrix)
-                continue
-            if pending is not None:
-                images, pending = warp(images, matrices_to_rows(pending)), None  # bilinear stays in [0, 1]
             if spec.mixes_labels:
                 use = tf.random.stateless_uniform([], mask_seed) < step.probability
                 mixed_images, mixed_labels = spec.fn(images, labels, op_seed, step.params)
                 images = tf.where(use, mixed_images, images)
                 labels = tf.where(use, mixed_labels, labels)
-            elif always:
+            elif step.probability == 1.0:
                 images = spec.fn(images, op_seed, step.params)
             else:
                 changed = spec.fn(images, op_seed, step.params)
                 chosen = tf.random.stateless_uniform([batch], mask_seed) < step.probability
                 images = tf.where(tf.reshape(chosen, [-1, 1, 1, 1]), changed, images)
             images = tf.clip_by_value(images, 0.0, 1.0)
-        if pending is not None:
-            images = warp(images, matrices_to_rows(pending))
         return images, labels
 
     def to_dict(self) -> dict[str, Any]:
@@ -161,6 +158,46 @@ class Pipeline:
             lines.append(f"    OpStep({step.op!r}, {step.params!r}, probability={step.probability!r}),")
         lines += ["))", "# use: dataset.as_tf('train', 64, shuffle=True, augment=pipeline)"]
         return "\n".join(lines) + "\n"
+
+
+def _groups(steps: tuple[OpStep, ...]) -> list[list[tuple[int, OpStep]]]:
+    """Steps in order, consecutive affine ones grouped; steps that never run (probability 0) dropped."""
+    groups: list[list[tuple[int, OpStep]]] = []
+    for index, step in enumerate(steps):
+        if step.probability == 0.0:
+            continue
+        affine = OPS.get(step.op).matrix is not None
+        if affine and groups and OPS.get(groups[-1][0][1].op).matrix is not None:
+            groups[-1].append((index, step))
+        else:
+            groups.append([(index, step)])
+    return groups
+
+
+_AFFINE_FUNCTIONS: dict[tuple[OpStep, ...], object] = {}
+
+
+def _affine_rows(steps: tuple[OpStep, ...]):
+    """A compiled function (images, draws, masks) -> (B, 8) maps for consecutive affine steps.
+
+    XLA fuses the few dozen tiny ops that build and compose the maps into one kernel; inside
+    tf.data, running them one by one cost more than the warp itself.
+    """
+    if steps not in _AFFINE_FUNCTIONS:
+        import tensorflow as tf
+
+        def compose(images, draws, masks):
+            batch = tf.shape(images)[0]
+            pending = None
+            for i, step in enumerate(steps):
+                matrix = OPS.get(step.op).matrix(images, draws[i], step.params)
+                if step.probability < 1.0:
+                    matrix = tf.where(tf.reshape(masks[i], [-1, 1, 1]), matrix, tf.eye(3)[None])
+                pending = matrix if pending is None else tf.matmul(pending, matrix)
+            return tf.broadcast_to(matrices_to_rows(pending), tf.stack([batch, 8]))
+
+        _AFFINE_FUNCTIONS[steps] = tf.function(compose, jit_compile=True)
+    return _AFFINE_FUNCTIONS[steps]
 
 
 def _preset(name: str, *steps: tuple) -> Pipeline:
