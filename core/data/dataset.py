@@ -128,4 +128,10 @@ class Dataset:
                 lambda batch, s: augment(*scale(*batch), tf.cast(s % (2**31 - 1), tf.int32)),
                 num_parallel_calls=tf.data.AUTOTUNE,
             )
+        if augment is not None:
+            # Augmented batches of small images are many short kernels: two batches on two cores beat
+            # one batch split across both (measured in bench/augment.py).
+            options = tf.data.Options()
+            options.threading.max_intra_op_parallelism = 1
+            data = data.with_options(options)
         return data.prefetch(tf.data.AUTOTUNE)
