@@ -67,16 +67,20 @@ def per_image(values):
     return tf.reshape(values, [-1, 1, 1, 1])
 
 
-def gaussian_blur(images, sigma: float):
-    """Separable Gaussian blur with reflect padding, the same sigma for the whole batch."""
+def gaussian_blur(images, sigma, radius: int | None = None, mode: str = "REFLECT"):
+    """Separable Gaussian blur, the same sigma for the whole batch.
+
+    ``sigma`` may be a float or a scalar tensor (a random draw); a tensor needs ``radius``, the
+    kernel's half-width, since the kernel size must be known when the graph is built.
+    """
     import tensorflow as tf
 
-    radius = max(1, int(3 * sigma + 0.5))
+    radius = radius if radius is not None else max(1, int(3 * sigma + 0.5))
     x = tf.range(-radius, radius + 1, dtype=tf.float32)
-    kernel = tf.exp(-(x**2) / (2.0 * max(sigma, 1e-3) ** 2))
+    kernel = tf.exp(-(x**2) / (2.0 * tf.maximum(sigma, 1e-3) ** 2))
     kernel = kernel / tf.reduce_sum(kernel)
     channels = images.shape[-1] or tf.shape(images)[-1]
-    padded = tf.pad(images, [[0, 0], [radius, radius], [radius, radius], [0, 0]], mode="REFLECT")
+    padded = tf.pad(images, [[0, 0], [radius, radius], [radius, radius], [0, 0]], mode=mode)
     horizontal = tf.tile(tf.reshape(kernel, [1, -1, 1, 1]), [1, 1, channels, 1])
     vertical = tf.tile(tf.reshape(kernel, [-1, 1, 1, 1]), [1, 1, channels, 1])
     out = tf.nn.depthwise_conv2d(padded, horizontal, [1, 1, 1, 1], "VALID")

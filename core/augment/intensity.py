@@ -44,24 +44,10 @@ def _sigma(images, sigma: float) -> float:
 def blur(images, seed, p):
     import tensorflow as tf
 
-    sigma = tf.random.stateless_uniform([], seed, 0.1, max(p["sigma"], 0.1))
     # one sigma per batch keeps the convolution a single op; the probability mask varies per image
-    return tf.cond(sigma > 0.0, lambda: _blur_dynamic(images, sigma, p["sigma"]), lambda: images)
-
-
-def _blur_dynamic(images, sigma, max_sigma: float):
-    import tensorflow as tf
-
-    radius = max(1, int(3 * _sigma(images, max_sigma) + 0.5))
-    x = tf.range(-radius, radius + 1, dtype=tf.float32)
-    kernel = tf.exp(-(x**2) / (2.0 * sigma**2))
-    kernel = kernel / tf.reduce_sum(kernel)
-    channels = images.shape[-1]
-    padded = tf.pad(images, [[0, 0], [radius, radius], [radius, radius], [0, 0]], mode="SYMMETRIC")
-    horizontal = tf.tile(tf.reshape(kernel, [1, -1, 1, 1]), [1, 1, channels, 1])
-    vertical = tf.tile(tf.reshape(kernel, [-1, 1, 1, 1]), [1, 1, channels, 1])
-    out = tf.nn.depthwise_conv2d(padded, horizontal, [1, 1, 1, 1], "VALID")
-    return tf.nn.depthwise_conv2d(out, vertical, [1, 1, 1, 1], "VALID")
+    sigma = tf.random.stateless_uniform([], seed, 0.1, max(p["sigma"], 0.1))
+    radius = max(1, int(3 * _sigma(images, p["sigma"]) + 0.5))
+    return gaussian_blur(images, sigma, radius, mode="SYMMETRIC")
 
 
 def sharpen(images, seed, p):

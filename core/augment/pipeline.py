@@ -142,9 +142,8 @@ class Pipeline:
 
     @classmethod
     def load(cls, path: str | Path) -> "Pipeline":
+        """A pipeline JSON file, or a preset by name."""
         path = Path(path)
-        if path.suffix != ".json" and path.name in PRESETS:
-            return PRESETS[path.name]
         if not path.is_file():
             if str(path) in PRESETS:
                 return PRESETS[str(path)]

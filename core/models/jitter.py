@@ -36,24 +36,20 @@ class Jitter:
         return warp(images, affine_transforms(angle, scale, shift_x, shift_y, height, width_f)), labels
 
 
-def affine_transforms(angle, scale, shift_x, shift_y, height, width, shear=None):
+def affine_transforms(angle, scale, shift_x, shift_y, height, width):
     """Rows of 8 numbers mapping output pixels to input pixels, as ImageProjectiveTransform wants.
 
-    The output is the input rotated by ``angle``, sheared by ``shear`` (radians, along x), zoomed
-    by ``scale`` about the centre and moved by (``shift_x``, ``shift_y``) pixels.
+    The output is the input rotated by ``angle``, zoomed by ``scale`` about the centre and
+    moved by (``shift_x``, ``shift_y``) pixels.
     """
     import tensorflow as tf
 
     cx, cy = (width - 1.0) / 2.0, (height - 1.0) / 2.0
     cos, sin = tf.cos(angle) / scale, tf.sin(angle) / scale
-    tan = tf.zeros_like(angle) if shear is None else tf.tan(shear)
-    # inverse of (rotation then shear): [[cos, sin + tan*cos], [-sin, cos - tan*sin]] / scale
-    a0, a1 = cos, sin + tan * cos
-    b0, b1 = -sin, cos - tan * sin
-    a2 = cx - shift_x - (a0 * cx + a1 * cy)
-    b2 = cy - shift_y - (b0 * cx + b1 * cy)
+    a2 = cx - shift_x - (cos * cx + sin * cy)
+    b2 = cy - shift_y - (-sin * cx + cos * cy)
     zeros = tf.zeros_like(angle)
-    return tf.stack([a0, a1, a2, b0, b1, b2, zeros, zeros], axis=1)
+    return tf.stack([cos, sin, a2, -sin, cos, b2, zeros, zeros], axis=1)
 
 
 def warp(images, transforms, fill_mode: str = "NEAREST", interpolation: str = "BILINEAR"):
