@@ -51,6 +51,16 @@ def _stderr_progress(label: str) -> Callable[[int, int | None], None]:
     return report
 
 
+def _step_progress(quiet: bool) -> Callable[[float, str], None]:
+    """Progress of long work as '[ 40%] message' lines on stderr (stdout stays for results)."""
+
+    def report(fraction: float, message: str) -> None:
+        if not quiet:
+            print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
+
+    return report
+
+
 @command("datasets")
 def cmd_datasets(args: argparse.Namespace) -> dict[str, Any]:
     from core.data import CATALOGUE, find_local
@@ -169,9 +179,7 @@ def cmd_compress(args: argparse.Namespace) -> dict[str, Any]:
 
     compressor, meta = compressor_for(args.model, args.seed)
 
-    def progress(fraction: float, message: str) -> None:
-        if not args.quiet:
-            print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
+    progress = _step_progress(args.quiet)
 
     if args.action == "search":
         config = SearchConfig(args.max_drop, args.target_ratio, args.size_metric, args.budget)
@@ -310,9 +318,7 @@ def cmd_augment(args: argparse.Namespace) -> dict[str, Any]:
         raise MedLensError(f"--fractions must be numbers separated by commas, got {args.fractions!r}.") from None
     config = EfficiencyConfig(fractions=fractions, seeds=args.seeds, epochs=args.epochs)
 
-    def progress(fraction: float, message: str) -> None:
-        if not args.quiet:
-            print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
+    progress = _step_progress(args.quiet)
 
     rows = run_experiment(dataset, pipeline, config, on_progress=progress)
     if not args.json:

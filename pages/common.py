@@ -108,6 +108,15 @@ def current_model_id() -> str | None:
     return model_id
 
 
+def model_id_or_prompt() -> str | None:
+    """The session's model, or None after telling the user to pick or train one."""
+    model_id = current_model_id()
+    if model_id is None:
+        st.info("Pick a model in the sidebar, or train one first.")
+        st.page_link("pages/train.py", label="Train a model", icon=":material/model_training:")
+    return model_id
+
+
 def select_model(model_id: str, dataset: str | None = None, size: int | None = None) -> None:
     """Make ``model_id`` (and, when given, its dataset and size) the session's context."""
     if dataset is not None:

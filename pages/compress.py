@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages.common import current_model_id, job_running, load_model, param_widgets, route_through_app, teaching_note
+from pages.common import job_running, load_model, model_id_or_prompt, param_widgets, route_through_app, teaching_note
 
 JOB_KEY = "compress_job"
 PICK_KEY = "compress_pick"
@@ -187,10 +187,8 @@ def main() -> None:
     from core.models.store import read_meta
 
     st.title("Compress")
-    model_id = current_model_id()
+    model_id = model_id_or_prompt()
     if model_id is None:
-        st.info("Pick a model in the sidebar, or train one first.")
-        st.page_link("pages/train.py", label="Train a model", icon=":material/model_training:")
         return
     meta = read_meta(model_id)
     st.caption(f"{meta.name} · {meta.dataset} {meta.size}x{meta.size} · {meta.params:,} parameters")

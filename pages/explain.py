@@ -3,7 +3,14 @@
 import numpy as np
 import streamlit as st
 
-from pages.common import current_model_id, dataset_or_stop, load_model, param_widgets, route_through_app, teaching_note
+from pages.common import (
+    dataset_or_stop,
+    load_model,
+    model_id_or_prompt,
+    param_widgets,
+    route_through_app,
+    teaching_note,
+)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -71,10 +78,8 @@ def main() -> None:
     from core.viz import explain_figures
 
     st.title("Explain")
-    model_id = current_model_id()
+    model_id = model_id_or_prompt()
     if model_id is None:
-        st.info("Pick a model in the sidebar, or train one first.")
-        st.page_link("pages/train.py", label="Train a model", icon=":material/model_training:")
         return
     dataset = dataset_or_stop()
     meta = read_meta(model_id)

@@ -56,20 +56,18 @@ def run(predictor: Predictor, dataset: Dataset, images: int = 16, seed: int = 0,
         scores = faithfulness.score(predictor, inputs[1:], targets[1:], np.stack(maps), seed=seed)
         if not random_scores:
             random_scores = scores
-        deletion = float(np.mean([s.deletion_auc for s in scores]))
-        insertion = float(np.mean([s.insertion_auc for s in scores]))
-        random_deletion = float(np.mean([s.random_deletion_auc for s in scores]))
-        random_insertion = float(np.mean([s.random_insertion_auc for s in scores]))
+        mean = faithfulness.mean_score(scores)
         report["methods"][method] = {
             "ms_per_image": round(statistics.median(times) * 1000, 2),
-            "deletion_auc": round(deletion, 4),
-            "insertion_auc": round(insertion, 4),
-            "beats_random": deletion < random_deletion and insertion > random_insertion,
+            "deletion_auc": round(mean.deletion_auc, 4),
+            "insertion_auc": round(mean.insertion_auc, 4),
+            "beats_random": mean.passes,
         }
     if random_scores:
+        chance = faithfulness.mean_score(random_scores)
         report["random"] = {
-            "deletion_auc": round(float(np.mean([s.random_deletion_auc for s in random_scores])), 4),
-            "insertion_auc": round(float(np.mean([s.random_insertion_auc for s in random_scores])), 4),
+            "deletion_auc": round(chance.random_deletion_auc, 4),
+            "insertion_auc": round(chance.random_insertion_auc, 4),
         }
     explain(predictor, picks[1:2], "shap_partition", BENCH_SETTINGS["shap_partition"], seed=seed)
     repeats = []

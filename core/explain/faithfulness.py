@@ -75,6 +75,13 @@ class FaithfulnessScore:
         return self.deletion_auc < self.random_deletion_auc and self.insertion_auc > self.random_insertion_auc
 
 
+def mean_score(scores: list[FaithfulnessScore]) -> FaithfulnessScore:
+    """The four AUCs averaged over images (``passes`` then compares the averages)."""
+    return FaithfulnessScore(
+        *(float(np.mean([getattr(s, name) for s in scores])) for name in FaithfulnessScore.__dataclass_fields__)
+    )
+
+
 def score(predictor, inputs: np.ndarray, targets: np.ndarray, maps: np.ndarray, seed: int = 0, randoms: int = 3):
     """Per-image (deletion, insertion) AUCs of ``maps`` and of random orders (mean of ``randoms`` orders)."""
     results = []

@@ -34,17 +34,16 @@ def rank_methods(
             rows.append({"method": METHODS.get(method).title, "error": str(error)})
             continue
         scores = faithfulness.score(predictor, inputs, targets, maps, seed=seed)
-        deletion = float(np.mean([s.deletion_auc for s in scores]))
-        insertion = float(np.mean([s.insertion_auc for s in scores]))
+        mean = faithfulness.mean_score(scores)
         rows.append(
             {
                 "method": METHODS.get(method).title,
-                "deletion AUC": round(deletion, 4),
-                "insertion AUC": round(insertion, 4),
-                "random deletion AUC": round(float(np.mean([s.random_deletion_auc for s in scores])), 4),
-                "random insertion AUC": round(float(np.mean([s.random_insertion_auc for s in scores])), 4),
+                "deletion AUC": round(mean.deletion_auc, 4),
+                "insertion AUC": round(mean.insertion_auc, 4),
+                "random deletion AUC": round(mean.random_deletion_auc, 4),
+                "random insertion AUC": round(mean.random_insertion_auc, 4),
                 "images beating random": f"{sum(s.passes for s in scores)}/{len(scores)}",
-                "score": round(insertion - deletion, 4),
+                "score": round(mean.insertion_auc - mean.deletion_auc, 4),
             }
         )
     if on_progress:

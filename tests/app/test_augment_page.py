@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.app.test_pages import open_page, texts
+from tests.app.test_pages import finish_job, open_page, texts
 
 
 def test_builder_and_preview_render_and_react():
@@ -55,10 +55,7 @@ def test_efficiency_panel_runs_in_the_background():
     at.slider(key="aug_eff_seeds").set_value(1).run()
     at.slider(key="aug_eff_epochs").set_value(2).run()
     at.button(key="aug_eff_run").click().run()
-    job = at.session_state["aug_efficiency_job"]
-    job.wait(300)
-    assert job.status == "done", job.error
-    at.run()
+    finish_job(at, "aug_efficiency_job")
     assert not at.exception
     assert len(at.get("plotly_chart")) >= 2  # histogram and the efficiency chart
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.app.test_pages import open_page, texts
+from tests.app.test_pages import finish_job, open_page, texts
 from tests.conftest import store_untrained
 
 
@@ -29,11 +29,7 @@ def test_run_a_recipe_then_inspect_download_and_compare(stored_model):
     ]
     at.selectbox(key="cmp_builtin").set_value("int8").run()
     at.button(key="cmp_builtin_run").click().run()
-    job = at.session_state["compress_job"]
-    job.wait(300)
-    assert job.status == "done", job.error
-    at.run()
-    at.run()
+    finish_job(at, "compress_job", reruns=2)
     assert not at.exception
     assert "Measured int8." in texts(at.success)
     assert "Measured candidates" in texts(at.subheader)
@@ -50,11 +46,7 @@ def test_find_for_me_runs_a_small_search(stored_model):
     at.slider(key="cmp_budget").set_value(2).run()
     at.slider(key="cmp_target").set_value(2.0).run()
     at.button(key="cmp_search").click().run()
-    job = at.session_state["compress_job"]
-    job.wait(300)
-    assert job.status == "done", job.error
-    at.run()
-    at.run()
+    finish_job(at, "compress_job", reruns=2)
     assert not at.exception
     assert "smaller" in texts(at.success)
     assert {"int8", "float16"} <= set(at.selectbox(key="compress_pick").options)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.app.test_pages import open_page, texts
+from tests.app.test_pages import finish_job, open_page, texts
 from tests.conftest import store_untrained
 
 
@@ -63,8 +63,6 @@ def test_rank_methods_over_a_sample(stored_model):
     at = open_page("explain", dataset="breastmnist", model_id=stored_model.id)
     at.multiselect(key="exp_grid_methods").set_value(["gradcam", "occlusion"]).run()
     at.button(key="exp_rank_run").click().run()
-    job = at.session_state["explain_rank_job"]
-    job.wait(300)
-    at.run()
-    assert not at.exception and job.status == "done", job.error
+    job = finish_job(at, "explain_rank_job")
+    assert not at.exception
     assert [row["method"] for row in job.result] and {row["rank"] for row in job.result} == {1, 2}

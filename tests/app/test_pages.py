@@ -26,6 +26,16 @@ def open_page(page: str, **context) -> AppTest:
     return at.switch_page(f"pages/{page}.py").run()
 
 
+def finish_job(at: AppTest, key: str, reruns: int = 1, timeout: float = 300):
+    """Wait for the background job the page stored under ``key`` to succeed, then rerun the page."""
+    job = at.session_state[key]
+    job.wait(timeout)
+    assert job.status == "done", job.error
+    for _ in range(reruns):
+        at.run()
+    return job
+
+
 def texts(elements) -> str:
     return " ".join(str(e.value) for e in elements)
 
