@@ -81,6 +81,22 @@ def cmd_datasets(args: argparse.Namespace) -> dict[str, Any]:
                 "local": str(local) if local else ("unsupported" if not entry.supported else ""),
             }
         )
+    from core.data import imported
+
+    for meta in imported.list_imported():
+        rows.append(
+            {
+                "name": meta.name,
+                "title": meta.title,
+                "task": meta.task,
+                "classes": len(meta.class_names),
+                "channels": meta.channels,
+                "train": sum(meta.counts.get("train", [])),
+                "sizes": str(meta.size),
+                "license": "yours",
+                "local": "imported",
+            }
+        )
     if not args.json:
         _print_table(rows, ["name", "task", "classes", "channels", "train", "sizes", "license", "local"])
     return {"datasets": rows}
@@ -338,6 +354,102 @@ def cmd_augment(args: argparse.Namespace) -> dict[str, Any]:
     return {"pipeline": pipeline.name, "dataset": dataset.name, "seeds": args.seeds, "fractions": rows}
 
 
+def _window(args: argparse.Namespace):
+    """The window the user asked for: --preset NAME or --window CENTER,WIDTH; None for the file's own."""
+    from core.inputs.dicom import WINDOW_PRESETS
+    from core.inputs.images import Window
+
+    if args.preset:
+        return WINDOW_PRESETS.get(args.preset)
+    if not args.window:
+        return None
+    try:
+        center, width = (float(part) for part in args.window.split(","))
+    except ValueError:
+        raise MedLensError(f"--window must be CENTER,WIDTH (e.g. 40,400), got {args.window!r}.") from None
+    return Window(center, width)
+
+
+@command("predict")
+def cmd_predict(args: argparse.Namespace) -> dict[str, Any]:
+    from pathlib import Path
+
+    from core.data import load
+    from core.inputs.files import read_user_file
+    from core.inputs.images import fit_to, read_image, render
+    from core.models import store
+    from core.models.predict import predict_proba
+
+    meta = store.read_meta(args.model)
+    decoded = read_image(read_user_file(Path(args.image)))
+    window = _window(args)
+    pixels = render(decoded, args.frame, window)
+    dataset = load(meta.dataset, meta.size)
+    image = fit_to(pixels, dataset.image_shape)
+    probabilities = predict_proba(store.load(args.model), image[None])[0]
+    best = int(probabilities.argmax())
+    shown = window or decoded.window
+    result = {
+        "model_id": meta.id,
+        "predicted": dataset.class_names[best],
+        "confidence": float(probabilities[best]),
+        "probabilities": {name: float(p) for name, p in zip(dataset.class_names, probabilities, strict=True)},
+        "image": {"format": decoded.format, "frames": decoded.frame_count, "frame": args.frame, **decoded.summary},
+        "window": {"center": shown.center, "width": shown.width},
+    }
+    if not args.json:
+        print(f"{result['predicted']} ({result['confidence']:.1%})")
+        for name, p in result["probabilities"].items():
+            print(f"  {name:<24} {p:.4f}")
+    return result
+
+
+@command("import-dataset")
+def cmd_import_dataset(args: argparse.Namespace) -> dict[str, Any]:
+    from pathlib import Path
+
+    from core.data import imported
+    from core.inputs.dataset_import import import_dataset
+
+    source = Path(args.path)
+    if not source.exists():
+        raise MedLensError(f"{source} does not exist.")
+    dataset, report = import_dataset(source, args.name, size=args.size, seed=args.seed, channels=args.channels)
+    meta = imported.save(dataset, report.source_kind, args.seed, replace=args.replace)
+    if not args.json:
+        for line in report.lines():
+            print(line)
+        for path, reason in report.refused[:20]:
+            print(f"skipped {path}: {reason}", file=sys.stderr)
+        print(f"saved as dataset {meta.name!r}: pick it in the app or use --dataset {meta.name}")
+    return {
+        "name": meta.name,
+        "classes": list(report.class_names),
+        "counts": report.counts,
+        "sizes": report.sizes,
+        "channels": report.channels,
+        "formats": report.formats,
+        "shape": list(report.shape),
+        "splits_given": report.splits_given,
+        "refused": len(report.refused),
+    }
+
+
+@command("import-model")
+def cmd_import_model(args: argparse.Namespace) -> dict[str, Any]:
+    from pathlib import Path
+
+    from core.models.importing import import_model
+
+    meta = import_model(Path(args.file), args.dataset, args.size, args.name)
+    if not args.json:
+        print(
+            f"model {meta.id} stored for {meta.dataset} {meta.size}x{meta.size}: test accuracy "
+            f"{meta.metrics['test_accuracy']:.4f}, test AUC {meta.metrics['test_auc']:.4f}"
+        )
+    return {"model_id": meta.id, "dataset": meta.dataset, "size": meta.size, "params": meta.params, **meta.metrics}
+
+
 @command("bench")
 def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
     if args.target == "augment":
@@ -379,7 +491,7 @@ def parser() -> argparse.ArgumentParser:
     add("datasets", "the MedMNIST catalogue and which files are present locally")
     p = add("train", "train a model and put it in the store")
     p.add_argument("--dataset", default=DEFAULT_DATASET)
-    p.add_argument("--size", type=int, default=28, choices=[28, 64, 128, 224])
+    p.add_argument("--size", type=int, default=28, help="28, 64, 128 or 224 for MedMNIST; an import's own size")
     p.add_argument("--arch", default=DEFAULT_ARCH, choices=ARCHITECTURES.names)
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--seed", type=int, default=0)
@@ -413,7 +525,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["preview", "efficiency"])
     p.add_argument("--pipeline", required=True, help="a pipeline JSON file or a preset name")
     p.add_argument("--dataset", default=DEFAULT_DATASET)
-    p.add_argument("--size", type=int, default=28, choices=[28, 64, 128, 224])
+    p.add_argument("--size", type=int, default=28, help="28, 64, 128 or 224 for MedMNIST; an import's own size")
     p.add_argument("--out", default="augment-preview.png", help="preview: the PNG to write")
     p.add_argument("--per-class", type=int, default=2, help="preview: source images per class")
     p.add_argument("--draws", type=int, default=4, help="preview: augmented draws per image")
@@ -428,6 +540,24 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", default=DEFAULT_DATASET, help="augment: the images to run through both pipelines")
     p.add_argument("--images", type=int, default=16)
     p.add_argument("--seed", type=int, default=0)
+    p = add("predict", "predict one image file (PNG, JPEG, TIFF, DICOM) with a stored model")
+    p.add_argument("--model", required=True)
+    p.add_argument("--image", required=True)
+    p.add_argument("--frame", type=int, default=0, help="the frame of a multi-frame DICOM")
+    p.add_argument("--window", help="CENTER,WIDTH in the file's units (e.g. HU), instead of the file's own")
+    p.add_argument("--preset", help="a window preset: lung, mediastinum, bone, brain, soft tissue")
+    p = add("import-dataset", "import class folders (folder or zip) or a MedMNIST-layout .npz as a dataset")
+    p.add_argument("path")
+    p.add_argument("--name", required=True, help="the dataset's name (lower-case letters, digits, - and _)")
+    p.add_argument("--size", type=int, default=28, help="images are resized to SIZE x SIZE")
+    p.add_argument("--channels", type=int, choices=[1, 3], help="1 gray or 3 RGB (default: RGB if any file is)")
+    p.add_argument("--seed", type=int, default=0, help="seeds the train/val/test split when the source has none")
+    p.add_argument("--replace", action="store_true", help="replace an imported dataset of the same name")
+    p = add("import-model", "check a .keras model and put it in the store")
+    p.add_argument("file")
+    p.add_argument("--dataset", default=DEFAULT_DATASET, help="the dataset it was trained for")
+    p.add_argument("--size", type=int, default=28)
+    p.add_argument("--name", help="a display name (default: the file name)")
     p = add("models", "list the model store")
     p.add_argument("--dataset", default=None)
     return main

@@ -19,3 +19,7 @@ class ModelError(MedLensError):
 
 class Cancelled(MedLensError):
     """Long work stopped because the user asked it to."""
+
+
+class InputError(MedLensError):
+    """A user's file was refused at the input boundary: wrong kind, damaged, too big or unsafe."""

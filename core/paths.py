@@ -28,3 +28,7 @@ def models_dir() -> Path:
 
 def cache_dir() -> Path:
     return medlens_home() / "cache"
+
+
+def imported_datasets_dir() -> Path:
+    return dataset_cache_dir() / "imported"

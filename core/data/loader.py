@@ -7,7 +7,8 @@ under ``MEDLENS_HOME/datasets``, then the official Zenodo address (into the cach
 from pathlib import Path
 
 from core import paths
-from core.data.catalogue import DEFAULT_DATASET, MEDMNIST_CITATION, DatasetInfo, supported_info
+from core.data import imported
+from core.data.catalogue import CATALOGUE, DEFAULT_DATASET, MEDMNIST_CITATION, DatasetInfo, supported_info
 from core.data.dataset import Dataset, Split
 from core.data.download import Progress, download, md5_of
 from core.data.validate import read_medmnist_npz
@@ -20,7 +21,10 @@ def candidate_paths(file_name: str) -> list[Path]:
 
 
 def find_local(name: str, size: int = 28) -> Path | None:
-    """The first local copy of the official file, or None."""
+    """The first local copy of the official file (or of an imported dataset's data), or None."""
+    if name not in CATALOGUE and imported.exists(name):
+        path = imported.folder(name) / imported.DATA_FILE
+        return path if imported.read_meta(name).size == size and path.is_file() else None
     file_name = supported_info(name).official_file(size).file_name
     return next((path for path in candidate_paths(file_name) if path.is_file()), None)
 
@@ -33,6 +37,8 @@ def load(
     A local file whose bytes differ from the official MD5 but whose contents pass every
     check (keys, dtype, shapes, split sizes) is used, with a warning on the Dataset.
     """
+    if name not in CATALOGUE and imported.exists(name):
+        return _load_imported(name, size)
     info = supported_info(name)
     official = info.official_file(size)
     path = find_local(name, size)
@@ -52,6 +58,32 @@ def load(
             "keys, shapes and split sizes match; it is used as it is."
         )
     return _wrap(info, size, arrays, path, tuple(warnings))
+
+
+def _load_imported(name: str, size: int) -> Dataset:
+    stored = imported.read_meta(name).size
+    if stored != size:
+        raise DatasetError(f"The imported dataset {name!r} is stored at {stored}x{stored}; pick that size.")
+    return imported.load(name)
+
+
+def title(name: str) -> str:
+    """A dataset's display name, for MedMNIST subsets and imports alike."""
+    if name in CATALOGUE:
+        return CATALOGUE[name].title
+    return f"{name} (imported)" if imported.exists(name) else name
+
+
+def sizes(name: str) -> tuple[int, ...]:
+    """The image sizes a dataset comes in."""
+    if name not in CATALOGUE and imported.exists(name):
+        return (imported.read_meta(name).size,)
+    return tuple(supported_info(name).md5s)
+
+
+def choices() -> list[str]:
+    """Every dataset a session can pick: the supported MedMNIST subsets, then imports."""
+    return [name for name, info in CATALOGUE.items() if info.supported] + [m.name for m in imported.list_imported()]
 
 
 def _missing_message(file_name: str, target: Path) -> str:

@@ -1,0 +1,125 @@
+"""DICOM images: read without ``force``, modality LUT (rescale) applied, window from the file or a preset.
+
+Registered as the ``dicom`` image decoder. Nothing identifying leaves this module: the summary is
+an allow-list of technical attributes and decoder errors are scrubbed of the file's patient values.
+pydicom's own logger is silenced because its warnings can quote element values.
+"""
+
+import io
+import logging
+import warnings
+
+import numpy as np
+
+from core.errors import InputError, MedLensError
+from core.inputs.deid import scrubber, technical_summary
+from core.inputs.images import DECODERS, DecodedImage, Window, check_pixels
+from core.inputs.limits import Limits
+from core.registry import Registry
+
+logging.getLogger("pydicom").setLevel(logging.CRITICAL + 1)
+
+PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
+
+WINDOW_PRESETS: Registry[Window] = Registry("window preset")
+WINDOW_PRESETS.add("lung", "Lung: air-filled tissue, W 1500 / L -600")(Window(-600, 1500))
+WINDOW_PRESETS.add("mediastinum", "Mediastinum: heart and vessels, W 350 / L 50")(Window(50, 350))
+WINDOW_PRESETS.add("bone", "Bone: cortex and marrow, W 1800 / L 400")(Window(400, 1800))
+WINDOW_PRESETS.add("brain", "Brain: grey and white matter, W 80 / L 40")(Window(40, 80))
+WINDOW_PRESETS.add("soft tissue", "Soft tissue: abdomen and muscle, W 400 / L 50")(Window(50, 400))
+
+
+@DECODERS.add("dicom", "DICOM via pydicom (JPEG, JPEG 2000, JPEG-LS and RLE through pylibjpeg)")
+def decode_dicom(data: bytes, kind: str, limits: Limits) -> DecodedImage:
+    import pydicom
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            dataset = pydicom.dcmread(io.BytesIO(data), force=False)
+    except Exception as error:  # any parse failure of a hostile header; its text may quote values
+        raise InputError(
+            f"This DICOM file cannot be parsed: its header is damaged or incomplete ({type(error).__name__})."
+        ) from error
+    try:
+        scrub = scrubber(dataset)
+    except Exception:
+        scrub = lambda text: "details withheld"  # noqa: E731  (cannot tell patient values apart: say nothing)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return _image(dataset, limits)
+    except MedLensError:
+        raise
+    except Exception as error:  # a decoder's own failure on damaged pixel data
+        detail = scrub(str(error).splitlines()[0][:160] if str(error) else type(error).__name__)
+        raise InputError(f"The pixel data of this DICOM file cannot be decoded ({detail}).") from None
+
+
+def _image(dataset, limits: Limits) -> DecodedImage:
+    if not any(keyword in dataset for keyword in PIXEL_KEYWORDS):
+        raise InputError(
+            "This DICOM file has no pixel data (it may be a report, a plan or a structured document); "
+            "choose a file from an image series."
+        )
+    rows, columns = int(dataset.get("Rows", 0) or 0), int(dataset.get("Columns", 0) or 0)
+    frames = int(dataset.get("NumberOfFrames", 1) or 1)
+    samples = int(dataset.get("SamplesPerPixel", 1) or 1)
+    if rows <= 0 or columns <= 0:
+        raise InputError("This DICOM file does not say how many rows and columns its image has.")
+    if frames > limits.max_frames:
+        raise InputError(f"This DICOM file has {frames} frames; the limit is {limits.max_frames}.")
+    check_pixels(rows * columns * frames * samples, limits, "This DICOM file")
+    syntax = dataset.file_meta.get("TransferSyntaxUID")
+    try:
+        pixels = dataset.pixel_array
+    except (NotImplementedError, RuntimeError) as error:
+        if syntax is not None and syntax.is_compressed:
+            raise InputError(
+                f"This DICOM file is compressed as {syntax.name}, which no installed decoder can read "
+                "(MedLens ships decoders for JPEG, JPEG-LS, JPEG 2000 and RLE); export it uncompressed."
+            ) from error
+        raise
+    values, photometric = _values(dataset, pixels)
+    if frames == 1:
+        values = values[np.newaxis]
+    if values.ndim == 3:
+        values = values[..., np.newaxis]
+    window = _file_window(dataset) if values.shape[-1] == 1 else None
+    summary = technical_summary(dataset)
+    summary["TransferSyntax"] = syntax.name if syntax is not None else "unknown"
+    summary["window from file"] = window is not None
+    return DecodedImage(
+        values.astype(np.float32),
+        "dicom",
+        window or Window.spanning(values),
+        invert=photometric == "MONOCHROME1",
+        summary=summary,
+    )
+
+
+def _values(dataset, pixels: np.ndarray) -> tuple[np.ndarray, str]:
+    """Modality values (e.g. Hounsfield units) for grayscale, 0-255 RGB for colour."""
+    from pydicom.pixels import apply_color_lut, apply_modality_lut
+
+    photometric = str(dataset.get("PhotometricInterpretation", "MONOCHROME2")).strip()
+    if photometric == "PALETTE COLOR":
+        rgb = apply_color_lut(pixels, dataset).astype(np.float32)
+        return rgb * (255.0 / max(float(rgb.max()), 1.0)), photometric
+    if photometric.startswith("MONOCHROME"):
+        return np.asarray(apply_modality_lut(pixels, dataset), dtype=np.float32), photometric
+    bits = int(dataset.get("BitsStored", 8) or 8)
+    return pixels.astype(np.float32) * (255.0 / (2**bits - 1)), photometric
+
+
+def _file_window(dataset) -> Window | None:
+    """The first window centre/width pair the file carries, when it is usable."""
+    center, width = dataset.get("WindowCenter"), dataset.get("WindowWidth")
+    if center is None or width is None:
+        return None
+    try:
+        center = float(center[0] if not isinstance(center, int | float) else center)
+        width = float(width[0] if not isinstance(width, int | float) else width)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return Window(center, width) if width > 0 and np.isfinite(center) and np.isfinite(width) else None

@@ -1,0 +1,21 @@
+"""Caps on what a user's file may make MedLens do: the numbers every reader checks against."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_file_bytes: int = 50 * 2**20  # the app's upload limit (.streamlit/config.toml maxUploadSize)
+    max_pixels: int = 40_000_000  # one decoded image or DICOM frame stack
+    max_frames: int = 512  # DICOM multi-frame
+    max_archive_members: int = 20_000
+    max_archive_bytes: int = 1 * 2**30  # total uncompressed size of a zip
+    max_compression_ratio: int = 200  # per member: zip bombs compress ~1000:1, images rarely 20:1
+    max_images: int = 200_000  # in an imported dataset
+    max_model_config_bytes: int = 4 * 2**20
+    max_model_bytes: int = 500 * 2**20
+    model_check_seconds: float = 120.0
+    model_check_memory_bytes: int = 4 * 2**30
+
+
+LIMITS = Limits()
