@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages.common import sidebar_context
+from pages.common import sidebar_context, sweep_stale_uploads
 
 st.set_page_config(page_title="MedLens", page_icon=":material/biotech:", layout="wide")
 
@@ -13,8 +13,10 @@ PAGES = [
     st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
     st.Page("pages/compress.py", title="Compress", icon=":material/compress:"),
     st.Page("pages/explain.py", title="Explain", icon=":material/visibility:"),
+    st.Page("pages/byod.py", title="Your data", icon=":material/upload_file:"),
 ]
 
+sweep_stale_uploads()
 navigation = st.navigation(PAGES)
 sidebar_context()
 navigation.run()

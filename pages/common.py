@@ -11,7 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 import core  # noqa: F401  (sets TF_USE_LEGACY_KERAS before anything imports TensorFlow)
-from core.data.catalogue import CATALOGUE, DEFAULT_DATASET, SIZES
+from core.data.catalogue import CATALOGUE, DEFAULT_DATASET
 from core.errors import MedLensError
 
 DATASET_KEY, SIZE_KEY, MODEL_KEY = "dataset", "size", "model_id"
@@ -54,22 +54,31 @@ def _context_picker(label: str, key: str, options: list, **kwargs) -> None:
 def sidebar_context() -> None:
     """Dataset, size and model pickers, shown in the sidebar on every page."""
     from core.data import find_local
+    from core.data.loader import choices, sizes, title
     from core.models import store
 
     st.session_state.setdefault(DATASET_KEY, DEFAULT_DATASET)
     st.session_state.setdefault(SIZE_KEY, 28)
     st.session_state.setdefault(MODEL_KEY, None)
+    names = choices()
+    if st.session_state[DATASET_KEY] not in names:  # an import deleted since
+        st.session_state[DATASET_KEY] = DEFAULT_DATASET
+    options = list(sizes(st.session_state[DATASET_KEY]))
+    if st.session_state[SIZE_KEY] not in options:
+        st.session_state[SIZE_KEY] = options[0]
     with st.sidebar:
         st.subheader("Session")
-        names = [name for name, entry in CATALOGUE.items() if entry.supported]
         _context_picker(
             "Dataset",
             DATASET_KEY,
             names,
-            format_func=lambda n: CATALOGUE[n].title + ("" if find_local(n, 28) else " (downloads on first use)"),
-            help="Every page works on this dataset. Files are looked up in MEDLENS_DATA_DIR first.",
+            format_func=lambda n: (
+                title(n) + ("" if n not in CATALOGUE or find_local(n, 28) else " (downloads on first use)")
+            ),
+            help="Every page works on this dataset: a MedMNIST subset (looked up in MEDLENS_DATA_DIR first) "
+            "or one you imported on the Your data page.",
         )
-        _context_picker("Image size", SIZE_KEY, list(SIZES), format_func=lambda s: f"{s}x{s}")
+        _context_picker("Image size", SIZE_KEY, options, format_func=lambda s: f"{s}x{s}")
         models = [m for m in store.list_models(current_dataset_name()) if m.size == current_size()]
         ids = [m.id for m in models]
         if st.session_state[MODEL_KEY] not in ids:
@@ -140,9 +149,10 @@ def dataset_or_stop():
     the cached loader then finds it locally.
     """
     from core.data import find_local, load
+    from core.data.loader import title as dataset_title
 
     name, size = current_dataset_name(), current_size()
-    title = f"{CATALOGUE[name].title} {size}x{size}"
+    title = f"{dataset_title(name)} {size}x{size}"
     try:
         local = find_local(name, size)
         if local is None:
@@ -185,6 +195,28 @@ def model_or_none(model_id: str | None):
     except MedLensError as error:
         st.error(str(error))
         return None
+
+
+def session_space():
+    """This browser session's private upload folder (removed when the session ends)."""
+    from core.inputs.session_space import UploadSpace
+
+    if "_upload_space" not in st.session_state or st.session_state["_upload_space"].closed:
+        st.session_state["_upload_space"] = UploadSpace()
+    return st.session_state["_upload_space"]
+
+
+@st.cache_resource(show_spinner=False)
+def sweep_stale_uploads() -> int:
+    """Once per server: remove session folders that a killed server left behind."""
+    from core.inputs.session_space import sweep_stale
+
+    return sweep_stale()
+
+
+def session_scope() -> str:
+    """The key that keeps this session's uploads apart in shared caches."""
+    return session_space().id
 
 
 def teaching_note(name: str) -> str:

@@ -9,6 +9,7 @@ from pages.common import (
     model_id_or_prompt,
     param_widgets,
     route_through_app,
+    session_scope,
     teaching_note,
 )
 
@@ -36,17 +37,23 @@ def _split_probabilities(model_id: str, created: str, split: str, _dataset) -> n
 
 def image_picker_ui(dataset, probabilities_of):
     """Returns (uint8 image HWC, caption, true label or None)."""
-    source = st.radio("Image", ["from the dataset", "upload"], horizontal=True, key="exp_source")
-    if source == "upload":
-        upload = st.file_uploader("PNG or JPEG", type=["png", "jpg", "jpeg"], key="exp_upload")
-        if upload is None:
-            st.info("Choose a file, or pick an image from the dataset.")
-            st.stop()
-        from core.errors import MedLensError
-        from core.explain.upload import image_from_bytes
+    from core.errors import MedLensError
 
+    source = st.radio("Image", ["from the dataset", "your image"], horizontal=True, key="exp_source")
+    if source == "your image":
+        from core.inputs.images import fit_to, render
+        from pages.image_input import decoded_or_error, image_source_ui, window_ui
+
+        chosen = image_source_ui("exp")
+        if chosen is None:
+            st.info("Pick an example or upload a file, or pick an image from the dataset.")
+            st.stop()
+        decoded = decoded_or_error(chosen[0], "exp")
+        if decoded is None:
+            st.stop()
+        frame, window = window_ui(decoded, "exp")
         try:
-            return image_from_bytes(upload.getvalue(), dataset.image_shape), upload.name, None
+            return fit_to(render(decoded, frame, window), dataset.image_shape), chosen[1], None
         except MedLensError as error:
             st.error(str(error))
             st.stop()
@@ -71,11 +78,8 @@ def image_picker_ui(dataset, probabilities_of):
 
 
 def main() -> None:
-    from core.errors import MedLensError
-    from core.explain.base import METHODS
-    from core.explain.service import explain, training_background
+    from core.explain.service import scoped
     from core.models.store import read_meta
-    from core.viz import explain_figures
 
     st.title("Explain")
     model_id = model_id_or_prompt()
@@ -86,6 +90,17 @@ def main() -> None:
     predictor = _predictor(model_id, meta.created)
     probabilities_of = lambda split: _split_probabilities(model_id, meta.created, split, dataset)  # noqa: E731
     image, caption, truth = image_picker_ui(dataset, probabilities_of)
+    uploaded = st.session_state.get("exp_source") == "your image"
+    with scoped(session_scope() if uploaded else None):
+        _explain_image(model_id, meta, dataset, predictor, probabilities_of, image, caption, truth)
+
+
+def _explain_image(model_id, meta, dataset, predictor, probabilities_of, image, caption, truth) -> None:
+    from core.errors import MedLensError
+    from core.explain.base import METHODS
+    from core.explain.service import explain, training_background
+    from core.viz import explain_figures
+
     probabilities = predictor(image[np.newaxis].astype(np.float32) / 255.0)[0]
     predicted = int(probabilities.argmax())
     left, right = st.columns([1, 2])

@@ -7,6 +7,7 @@ from pages.common import current_dataset_name, route_through_app, teaching_note
 
 def main() -> None:
     from core.data import CATALOGUE, find_local
+    from core.data.loader import title
 
     st.title("MedLens")
     st.caption("An open workbench for medical-image classifiers")
@@ -14,9 +15,10 @@ def main() -> None:
     left, right = st.columns(2)
     left.page_link("pages/data.py", label="Look at the data", icon=":material/photo_library:")
     right.page_link("pages/train.py", label="Train a model", icon=":material/model_training:")
+    left.page_link("pages/byod.py", label="Bring your own images, datasets and models", icon=":material/upload_file:")
     present = [entry.title for name, entry in CATALOGUE.items() if entry.supported and find_local(name)]
     st.info(
-        f"Current dataset: **{CATALOGUE[current_dataset_name()].title}**. "
+        f"Current dataset: **{title(current_dataset_name())}**. "
         f"Available offline: {', '.join(present) if present else 'none yet (they download on first use)'}."
     )
 

@@ -2,6 +2,8 @@
 
 Cache key: model hash + image bytes + method + parameters + targets + seed, kept in memory
 (LRU) and under ``MEDLENS_HOME/cache/explain``; a repeated request costs a file read at most.
+A user's upload is explained with a ``scope`` (its session): the key includes it and nothing
+is written to disk, so no other session can read it and nothing of it outlives the server.
 """
 
 import hashlib
@@ -10,6 +12,8 @@ import os
 import tempfile
 import time
 from collections import OrderedDict
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 import numpy as np
@@ -25,13 +29,33 @@ from core.explain.base import METHODS, ExplainContext, Explanation
 from core.explain.predictor import Predictor
 
 MEMORY_ENTRIES = 256
+_scope: ContextVar[str | None] = ContextVar("explain_scope", default=None)
+
+
+@contextmanager
+def scoped(scope: str | None):
+    """Every ``explain`` call inside (panels included) is scoped to ``scope``, as for an upload."""
+    token = _scope.set(scope)
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
 _memory: OrderedDict[str, Explanation] = OrderedDict()
 
 
 def cache_key(
-    predictor: Predictor, images: np.ndarray, method: str, params: dict, targets: np.ndarray, seed: int
+    predictor: Predictor,
+    images: np.ndarray,
+    method: str,
+    params: dict,
+    targets: np.ndarray,
+    seed: int,
+    scope: str | None = None,
 ) -> str:
     digest = hashlib.sha256()
+    digest.update((scope or "").encode())
     digest.update(predictor.key.encode())
     digest.update(np.ascontiguousarray(images).tobytes())
     digest.update(json.dumps([method, params, targets.tolist(), seed], sort_keys=True).encode())
@@ -71,8 +95,12 @@ def explain(
     seed: int = 0,
     background: np.ndarray | None = None,
     use_cache: bool = True,
+    scope: str | None = None,
 ) -> Explanation:
-    """Maps (N, H, W) for uint8 NHWC ``images``; targets default to the predicted classes."""
+    """Maps (N, H, W) for uint8 NHWC ``images``; targets default to the predicted classes.
+
+    ``scope`` (a session id) keeps the result in memory under that scope only, never on disk.
+    """
     spec = METHODS.get(method)
     settings = spec.validate(params)
     images = np.asarray(images)
@@ -88,13 +116,14 @@ def explain(
     targets = np.asarray(targets, dtype=np.int64).reshape(-1)
     if len(targets) != len(images) or targets.min(initial=0) < 0 or targets.max(initial=0) >= predictor.num_classes:
         raise MedLensError(f"Targets must be one class index (0..{predictor.num_classes - 1}) per image.")
-    key = cache_key(predictor, images, method, settings, targets, seed)
+    scope = scope if scope is not None else _scope.get()
+    key = cache_key(predictor, images, method, settings, targets, seed, scope)
     if use_cache:
         if key in _memory:
             _memory.move_to_end(key)
             return _memory[key]
         path = _disk_path(predictor, key)
-        if path.is_file() and (hit := _load(path)) is not None:
+        if scope is None and path.is_file() and (hit := _load(path)) is not None:
             _remember(key, hit)
             return hit
     started = time.perf_counter()
@@ -103,7 +132,8 @@ def explain(
         method, targets, np.asarray(maps, np.float32), settings, time.perf_counter() - started, extras
     )
     if use_cache:
-        _save(_disk_path(predictor, key), explanation)
+        if scope is None:
+            _save(_disk_path(predictor, key), explanation)
         _remember(key, explanation)
     return explanation
 

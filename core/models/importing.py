@@ -29,11 +29,16 @@ def check_fits(check: ModelCheck, dataset) -> None:
 
 
 def import_model(
-    path: Path, dataset_name: str, size: int, name: str | None = None, limits: Limits = LIMITS
+    path: Path,
+    dataset_name: str,
+    size: int,
+    name: str | None = None,
+    limits: Limits = LIMITS,
+    check: ModelCheck | None = None,
 ) -> store.ModelMeta:
-    """Check, fit-test, evaluate and store the model at ``path``; returns its store entry."""
+    """Check (unless ``check`` is the result of an earlier one), fit-test, evaluate and store the model."""
     path = Path(path)
-    check = check_model_file(path, limits)
+    check = check or check_model_file(path, limits)
     dataset = load(dataset_name, size)
     check_fits(check, dataset)
     model = store.load_keras_file(path)

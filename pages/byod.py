@@ -1,0 +1,243 @@
+"""Your data: predict and explain your own image, import a labelled dataset, bring a trained model.
+
+Every file goes through ``core.inputs`` (content-sniffed, size-capped, DICOM de-identified);
+nothing reaches MEDLENS_HOME until you press a Save button.
+"""
+
+from dataclasses import replace
+
+import numpy as np
+import streamlit as st
+
+from core.errors import MedLensError
+from pages.common import (
+    current_dataset_name,
+    current_size,
+    dataset_or_stop,
+    job_running,
+    model_id_or_prompt,
+    model_or_none,
+    route_through_app,
+    select_model,
+    session_scope,
+    session_space,
+    teaching_note,
+)
+from pages.image_input import decoded_or_error, fingerprint, image_source_ui, summary_rows, window_ui
+
+
+def image_tab() -> None:
+    from core.inputs.images import fit_to, render
+
+    chosen = image_source_ui("byod")
+    if chosen is None:
+        st.info("Pick an example or upload a file to see what the model says about it.")
+        return
+    data, label = chosen
+    decoded = decoded_or_error(data, "byod")
+    if decoded is None:
+        return
+    left, right = st.columns([1, 1])
+    with left:
+        frame, window = window_ui(decoded, "byod")
+        try:
+            pixels = render(decoded, frame, window)
+        except MedLensError as error:
+            st.error(str(error))
+            return
+        st.image(
+            pixels if pixels.shape[2] == 3 else pixels[..., 0],
+            caption=f"{label} · {decoded.format.upper()} · window W {window.width:g} / L {window.center:g}",
+            width=320,
+        )
+        st.caption(f"Image id {fingerprint(data)} (a hash of the file; the file stays in this session only)")
+        with st.expander("Technical details (no patient fields are ever read out)"):
+            st.dataframe(summary_rows(decoded), hide_index=True)
+    with right:
+        predict_panel(fit_to_model=lambda shape: fit_to(pixels, shape), image_id=fingerprint(data))
+
+
+def predict_panel(fit_to_model, image_id: str) -> None:
+    from core.explain.base import METHODS
+    from core.explain.predictor import Predictor
+    from core.explain.service import explain
+    from core.viz import explain_figures
+
+    model_id = model_id_or_prompt()
+    if model_id is None:
+        return
+    dataset = dataset_or_stop()
+    model = model_or_none(model_id)
+    if model is None:
+        return
+    image = fit_to_model(dataset.image_shape)
+    predictor = Predictor(model, name=model_id)
+    probabilities = predictor(image[np.newaxis].astype(np.float32) / 255.0)[0]
+    best = int(probabilities.argmax())
+    st.markdown(f"The model says **{dataset.class_names[best]}** ({probabilities[best]:.1%}).")
+    st.bar_chart({n: float(p) for n, p in zip(dataset.class_names, probabilities, strict=True)}, horizontal=True)
+    st.caption(
+        f"What the model sees: {dataset.image_shape[0]}x{dataset.image_shape[1]}, "
+        f"{'gray' if dataset.channels == 1 else 'RGB'}. A model trained on {dataset.title} "
+        "knows nothing about other kinds of images: treat its answer on them as a curiosity, not a finding."
+    )
+    method = st.selectbox("Explain with", METHODS.names, format_func=lambda n: METHODS.get(n).title, key="byod_method")
+    try:
+        with st.spinner("Explaining…"):
+            result = explain(predictor, image[np.newaxis], method, scope=session_scope())
+    except MedLensError as error:
+        st.error(str(error))
+        return
+    st.plotly_chart(
+        explain_figures.overlay_figure(
+            image, result.maps[0], 0.6, f"{METHODS.get(method).title} for '{dataset.class_names[best]}'"
+        ),
+        key="byod_overlay",
+    )
+    st.caption(f"Explanation of image {image_id} by model {model_id}.")
+
+
+def _run_import(job, data: bytes, name: str, size: int, seed: int, channels):
+    from core.inputs.dataset_import import import_dataset
+
+    def progress(done: int, total: int) -> None:
+        job.report(done / total, f"read {done} of {total} files")
+
+    return import_dataset(
+        data, name, size=size, seed=seed, channels=channels, progress=progress, should_stop=job.should_stop
+    )
+
+
+def dataset_tab() -> None:
+    from core.data import imported
+    from core.inputs.samples import class_folder_zip
+    from core.jobs import submit
+
+    st.markdown(
+        "A **zip of class folders** (`<class>/<images>`, or `train|val|test/<class>/<images>` to keep your "
+        "splits) or a **MedMNIST-layout .npz**. Images may be PNG, JPEG, TIFF or DICOM."
+    )
+    if st.button("Example: a class-folder zip of 120 real images from the current dataset", key="byod_ds_sample"):
+        st.session_state["byod_ds_source"] = (class_folder_zip(dataset_or_stop(), per_class=60), "example zip")
+    upload = st.file_uploader("Upload a .zip or .npz", type=["zip", "npz"], key="byod_ds_upload")
+    if upload is not None and st.session_state.get("byod_ds_upload_id") != upload.file_id:
+        st.session_state["byod_ds_upload_id"] = upload.file_id
+        st.session_state["byod_ds_source"] = (upload.getvalue(), "your upload")
+    source = st.session_state.get("byod_ds_source")
+    if source is None:
+        return
+    data, label = source
+    left, middle, right, last = st.columns(4)
+    name = left.text_input("Name", value="my-dataset", key="byod_ds_name", max_chars=40)
+    size = middle.selectbox("Resize to", [28, 64, 128, 224], key="byod_ds_size")
+    channel_choice = right.selectbox("Channels", ["auto", "gray", "RGB"], key="byod_ds_channels")
+    seed = last.number_input("Split seed", 0, 10_000, 0, key="byod_ds_seed")
+    channels = {"auto": None, "gray": 1, "RGB": 3}[channel_choice]
+    job = st.session_state.get("byod_ds_job")
+    if st.button(f"Check {label}", type="primary", key="byod_ds_check", disabled=job is not None and not job.done):
+        st.session_state["byod_ds_job"] = job = submit(_run_import, data, name, int(size), int(seed), channels)
+    if job is None:
+        return
+    if job_running(job, "byod_ds_cancel", "Reading: "):
+        st.button("Refresh", key="byod_ds_refresh")
+        return
+    if job.error is not None:
+        st.error(str(job.error))
+        return
+    dataset, report = job.result
+    try:
+        dataset = replace(dataset, name=imported.check_name(name), title=name)
+    except MedLensError as error:
+        st.error(str(error))
+        return
+    for line in report.lines():
+        st.markdown(f"- {line}")
+    balance = {s: dict(zip(report.class_names, counts, strict=True)) for s, counts in report.counts.items()}
+    st.bar_chart(balance, stack=True, horizontal=True)
+    if report.refused:
+        with st.expander(f"{len(report.refused)} files skipped, with reasons"):
+            st.dataframe([{"file": p, "reason": r} for p, r in report.refused], hide_index=True)
+    overwrite = imported.exists(dataset.name) and st.checkbox(
+        f"Replace the existing dataset {dataset.name!r}", key="byod_ds_replace"
+    )
+    if st.button(f"Save as dataset {dataset.name!r}", key="byod_ds_save"):
+        try:
+            meta = imported.save(dataset, report.source_kind, report.seed, replace=bool(overwrite))
+        except MedLensError as error:
+            st.error(str(error))
+            return
+        select_model(None, meta.name, meta.size)
+        st.success(f"Saved. {meta.name!r} is now the session's dataset; every page and session can pick it.")
+
+
+def _run_model_check(job, path):
+    from core.inputs.model_check import check_model_file
+
+    job.report(0.1, "checking the config against the allow-list, then loading it in a sandbox…")
+    return check_model_file(path)
+
+
+def model_tab() -> None:
+    from core.jobs import submit
+    from core.models.importing import check_fits, import_model
+
+    st.markdown(
+        "A **.keras** file only. Its config is checked before anything loads: plain Keras layers only, "
+        "no `Lambda`, no custom code. Then it is loaded in safe mode in a separate process with time and "
+        "memory limits. `.h5`, SavedModel folders and pickles are refused, because they can run code."
+    )
+    upload = st.file_uploader("Upload a model", key="byod_model_upload", help="A .keras file, up to 50 MB.")
+    if upload is not None and st.session_state.get("byod_model_upload_id") != upload.file_id:
+        st.session_state["byod_model_upload_id"] = upload.file_id
+        path = session_space().write(upload.getvalue(), ".keras")
+        st.session_state["byod_model_file"] = (path, upload.name)
+        st.session_state["byod_model_job"] = submit(_run_model_check, path)
+    job = st.session_state.get("byod_model_job")
+    if job is None:
+        return
+    if job_running(job, "byod_model_cancel", "Checking: "):
+        st.button("Refresh", key="byod_model_refresh")
+        return
+    if job.error is not None:
+        st.error(str(job.error))
+        return
+    check, (path, file_name) = job.result, st.session_state["byod_model_file"]
+    st.success(
+        f"Safe to load: input {check.input_shape[0]}x{check.input_shape[1]}x{check.input_shape[2]}, "
+        f"{check.num_classes} classes, {check.params:,} parameters, {check.layers} layers."
+    )
+    if not check.outputs_probabilities:
+        st.warning("Its outputs do not sum to 1 (logits?): class percentages shown for it will not be probabilities.")
+    dataset = dataset_or_stop()
+    try:
+        check_fits(check, dataset)
+    except MedLensError as error:
+        st.error(f"{error} Pick a matching dataset and size in the sidebar.")
+        return
+    name = st.text_input("Name in the store", value=file_name.rsplit(".", 1)[0][:120], key="byod_model_name")
+    if st.button(f"Add to the store for {dataset.title}", type="primary", key="byod_model_save"):
+        try:
+            with st.spinner("Evaluating on the test split and storing…"):
+                meta = import_model(path, current_dataset_name(), current_size(), name, check=check)
+        except MedLensError as error:
+            st.error(str(error))
+            return
+        select_model(meta.id)
+        st.success(f"Stored as {meta.id}: test accuracy {meta.metrics['test_accuracy']:.3f}. It is now selected.")
+
+
+def main() -> None:
+    st.title("Your data")
+    image, datasets, models = st.tabs(["Predict an image", "Import a dataset", "Bring a model"])
+    with image:
+        image_tab()
+    with datasets:
+        dataset_tab()
+    with models:
+        model_tab()
+    with st.expander("How MedLens treats your files"):
+        st.markdown(teaching_note("byod"))
+
+
+route_through_app()
+main()
