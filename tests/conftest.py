@@ -17,6 +17,7 @@ def medlens_home(tmp_path, monkeypatch) -> Path:
     """Each test gets its own empty MEDLENS_HOME, so no test sees another's models."""
     home = tmp_path / "medlens_home"
     monkeypatch.setenv("MEDLENS_HOME", str(home))
+    monkeypatch.setenv("MEDLENS_TMP", str(tmp_path / "session_tmp"))
     return home
 
 

@@ -12,11 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from core.errors import InputError
-from core.inputs.limits import LIMITS, Limits
+from core.inputs.limits import LIMITS, Limits, human_bytes
 from core.inputs.sniff import HEAD_BYTES, sniff
 
 NESTED_ARCHIVES = ("zip", "gzip")
 NESTED_SUFFIXES = (".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar")
+
+
+class UnsafeArchive(InputError):
+    """The archive as a whole is refused (not one member skipped): bombs, escapes, links, nesting."""
 
 
 @dataclass(frozen=True)
@@ -41,12 +45,14 @@ class SafeZip:
         except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
             raise InputError(f"This is not a readable zip archive ({error}); create it again and retry.") from error
         if len(infos) > limits.max_archive_members:
-            raise InputError(f"The archive lists {len(infos):,} entries; the limit is {limits.max_archive_members:,}.")
+            raise UnsafeArchive(
+                f"The archive lists {len(infos):,} entries; the limit is {limits.max_archive_members:,}."
+            )
         declared = sum(info.file_size for info in infos)
         if declared > limits.max_archive_bytes:
-            raise InputError(
-                f"The archive would unpack to {declared / 2**20:,.0f} MB; the limit is "
-                f"{limits.max_archive_bytes / 2**20:,.0f} MB."
+            raise UnsafeArchive(
+                f"The archive would unpack to {human_bytes(declared)}; the limit is "
+                f"{human_bytes(limits.max_archive_bytes)}."
             )
         self.members = [member for info in infos if (member := _checked(info, limits)) is not None]
 
@@ -60,9 +66,9 @@ class SafeZip:
         except RuntimeError as error:  # encrypted members
             raise InputError(f"{member.path} in the archive is encrypted; MedLens reads plain zips only.") from error
         if len(data) > member.size:
-            raise InputError(f"{member.path} in the archive unpacks to more than it declares; refusing the archive.")
+            raise UnsafeArchive(f"{member.path} in the archive unpacks to more than it declares; refusing the archive.")
         if sniff(data[:HEAD_BYTES]) in NESTED_ARCHIVES:
-            raise InputError(
+            raise UnsafeArchive(
                 f"{member.path} is an archive inside the archive; unpack it first, MedLens reads one level."
             )
         return data
@@ -88,21 +94,21 @@ def _checked(info: zipfile.ZipInfo, limits: Limits) -> Member | None:
     """The member for a regular file, None for a folder entry; refuses every unsafe kind of entry."""
     name = info.filename
     if "\x00" in name or "\\" in name:
-        raise InputError(f"The archive entry {name!r} has a malformed name; refusing the archive.")
+        raise UnsafeArchive(f"The archive entry {name!r} has a malformed name; refusing the archive.")
     path = PurePosixPath(name)
     if path.is_absolute() or (len(name) > 1 and name[1] == ":"):
-        raise InputError(f"The archive entry {name!r} has an absolute path; refusing the archive.")
+        raise UnsafeArchive(f"The archive entry {name!r} has an absolute path; refusing the archive.")
     if ".." in path.parts:
-        raise InputError(f"The archive entry {name!r} points outside the archive (..); refusing the archive.")
+        raise UnsafeArchive(f"The archive entry {name!r} points outside the archive (..); refusing the archive.")
     mode = info.external_attr >> 16
     if stat.S_ISLNK(mode):
-        raise InputError(f"The archive entry {name!r} is a symbolic link; refusing the archive.")
+        raise UnsafeArchive(f"The archive entry {name!r} is a symbolic link; refusing the archive.")
     if info.is_dir():
         return None
     if name.lower().endswith(NESTED_SUFFIXES):
         raise InputError(f"{name} is an archive inside the archive; unpack it first, MedLens reads one level.")
     if info.compress_size and info.file_size / info.compress_size > limits.max_compression_ratio:
-        raise InputError(
+        raise UnsafeArchive(
             f"{name} in the archive expands {info.file_size / info.compress_size:,.0f} times (a zip bomb?); "
             "refusing the archive."
         )

@@ -20,9 +20,9 @@ from core.data.catalogue import SPLITS
 from core.data.dataset import Dataset, Split
 from core.data.imported import check_name
 from core.errors import InputError, MedLensError
-from core.inputs.archive import SafeZip
+from core.inputs.archive import SafeZip, UnsafeArchive
 from core.inputs.images import fit_to, read_image, render
-from core.inputs.limits import LIMITS, Limits
+from core.inputs.limits import LIMITS, Limits, human_bytes
 from core.inputs.sniff import HEAD_BYTES, sniff
 
 SPLIT_FOLDERS = {
@@ -128,7 +128,7 @@ def import_dataset(
 def _read_bytes(path: Path, limits: Limits) -> bytes:
     try:
         if path.stat().st_size > limits.max_archive_bytes:
-            raise InputError(f"{path.name} is larger than {limits.max_archive_bytes / 2**20:,.0f} MB.")
+            raise InputError(f"{path.name} is larger than {human_bytes(limits.max_archive_bytes)}.")
         return path.read_bytes()
     except OSError as error:
         raise InputError(f"{path} cannot be read ({error.strerror or error}).") from error
@@ -151,7 +151,7 @@ def _folder_files(root: Path, limits: Limits) -> Iterator[_File]:
 
 def _read_file(path: Path, limits: Limits) -> bytes:
     if path.stat().st_size > limits.max_file_bytes:
-        raise InputError(f"larger than {limits.max_file_bytes / 2**20:.0f} MB")
+        raise InputError(f"larger than {human_bytes(limits.max_file_bytes)}")
     return path.read_bytes()
 
 
@@ -189,6 +189,8 @@ def _from_files(files, source_kind, name, size, seed, channels, limits, progress
         try:
             decoded = read_image(entry.read(), limits)
             pixels = render(decoded)
+        except UnsafeArchive:
+            raise
         except MedLensError as error:
             refused.append(("/".join(entry.parts), str(error)))
             continue

@@ -20,6 +20,7 @@ from core.registry import Registry
 logging.getLogger("pydicom").setLevel(logging.CRITICAL + 1)
 
 PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
+MAX_NESTING = 32
 
 WINDOW_PRESETS: Registry[Window] = Registry("window preset")
 WINDOW_PRESETS.add("lung", "Lung: air-filled tissue, W 1500 / L -600")(Window(-600, 1500))
@@ -41,6 +42,7 @@ def decode_dicom(data: bytes, kind: str, limits: Limits) -> DecodedImage:
         raise InputError(
             f"This DICOM file cannot be parsed: its header is damaged or incomplete ({type(error).__name__})."
         ) from error
+    _check_nesting(dataset)
     try:
         scrub = scrubber(dataset)
     except Exception:
@@ -54,6 +56,28 @@ def decode_dicom(data: bytes, kind: str, limits: Limits) -> DecodedImage:
     except Exception as error:  # a decoder's own failure on damaged pixel data
         detail = scrub(str(error).splitlines()[0][:160] if str(error) else type(error).__name__)
         raise InputError(f"The pixel data of this DICOM file cannot be decoded ({detail}).") from None
+
+
+def _check_nesting(dataset, limit: int = MAX_NESTING) -> None:
+    """Refuse sequences nested deeper than any real image file has (a stack-exhaustion trap otherwise)."""
+    stack = [(dataset, 0)]
+    try:
+        while stack:
+            current, depth = stack.pop()
+            if depth > limit:
+                raise InputError(
+                    f"This DICOM file nests sequences more than {limit} levels deep, which no image file needs; "
+                    "refusing it."
+                )
+            for element in current:
+                if element.VR == "SQ":
+                    stack.extend((item, depth + 1) for item in element.value)
+    except MedLensError:
+        raise
+    except Exception as error:  # parsing a damaged nested item
+        raise InputError(
+            f"This DICOM file's nested data is damaged and cannot be parsed ({type(error).__name__})."
+        ) from error
 
 
 def _image(dataset, limits: Limits) -> DecodedImage:

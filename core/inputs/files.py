@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from core.errors import InputError
-from core.inputs.limits import LIMITS, Limits
+from core.inputs.limits import LIMITS, Limits, human_bytes
 
 
 def read_user_file(path: Path, limits: Limits = LIMITS) -> bytes:
@@ -15,9 +15,7 @@ def read_user_file(path: Path, limits: Limits = LIMITS) -> bytes:
             raise InputError(f"{path} is not a regular file.")
         size = path.stat().st_size
         if size > limits.max_file_bytes:
-            raise InputError(
-                f"{path.name} has {size / 2**20:,.0f} MB; the limit is {limits.max_file_bytes / 2**20:.0f} MB."
-            )
+            raise InputError(f"{path.name} has {human_bytes(size)}; the limit is {human_bytes(limits.max_file_bytes)}.")
         return path.read_bytes()
     except OSError as error:
         raise InputError(f"{path} cannot be read ({error.strerror or error}).") from error

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.errors import InputError, MedLensError
-from core.inputs.limits import LIMITS, Limits
+from core.inputs.limits import LIMITS, Limits, human_bytes
 from core.inputs.sniff import HEAD_BYTES, describe, sniff
 from core.registry import Registry
 
@@ -65,9 +65,7 @@ def read_image(data: bytes, limits: Limits = LIMITS) -> DecodedImage:
     if not data:
         raise InputError("The file is empty; choose an image file (PNG, JPEG, TIFF or DICOM).")
     if len(data) > limits.max_file_bytes:
-        raise InputError(
-            f"The file has {len(data) / 2**20:.0f} MB; the limit is {limits.max_file_bytes / 2**20:.0f} MB."
-        )
+        raise InputError(f"The file has {human_bytes(len(data))}; the limit is {human_bytes(limits.max_file_bytes)}.")
     kind = sniff(data[:HEAD_BYTES])
     if kind not in DECODERS:
         raise InputError(

@@ -19,3 +19,12 @@ class Limits:
 
 
 LIMITS = Limits()
+
+
+def human_bytes(count: float) -> str:
+    """'12 KB', '3.4 MB', '2 GB': sizes in refusals a person can read."""
+    for unit, scale in (("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
+        if count >= scale:
+            value = count / scale
+            return f"{value:.1f} {unit}" if value < 10 else f"{value:,.0f} {unit}"
+    return f"{int(count)} bytes"

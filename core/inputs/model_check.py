@@ -18,7 +18,7 @@ from pathlib import Path
 
 from core.errors import InputError
 from core.inputs.archive import SafeZip
-from core.inputs.limits import LIMITS, Limits
+from core.inputs.limits import LIMITS, Limits, human_bytes
 from core.inputs.sniff import HEAD_BYTES, describe, sniff
 
 REQUIRED_MEMBERS = ("config.json", "metadata.json", "model.weights.h5")
@@ -86,9 +86,7 @@ def inspect_config(path: Path, limits: Limits = LIMITS) -> dict:
     if size == 0:
         raise InputError(f"{path.name} is empty; bring a .keras model file.")
     if size > limits.max_model_bytes:
-        raise InputError(
-            f"{path.name} has {size / 2**20:,.0f} MB; the limit is {limits.max_model_bytes / 2**20:,.0f} MB."
-        )
+        raise InputError(f"{path.name} has {human_bytes(size)}; the limit is {human_bytes(limits.max_model_bytes)}.")
     kind = sniff(head)
     if kind in REFUSED_KINDS:
         raise InputError(f"{path.name} is {REFUSED_KINDS[kind]}.")
@@ -155,7 +153,10 @@ def probe(path: Path, limits: Limits = LIMITS) -> ModelCheck:
 
     command = [sys.executable, "-m", "core.inputs.model_probe", str(Path(path).resolve())]
     root = Path(__file__).resolve().parents[2]
-    with tempfile.TemporaryDirectory(prefix="medlens-probe-") as scratch:
+    from core.inputs.session_space import root as scratch_root
+
+    scratch_root().mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="medlens-probe-", dir=scratch_root()) as scratch:
         env = {**os.environ, "PYTHONPATH": str(root), "HOME": scratch, "CUDA_VISIBLE_DEVICES": ""}
         child = subprocess.Popen(
             command, cwd=scratch, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
@@ -192,7 +193,7 @@ def _watch(child: subprocess.Popen, process, limits: Limits) -> str:
         if rss > limits.model_check_memory_bytes:
             child.kill()
             child.wait()
-            return f"needed more than {limits.model_check_memory_bytes / 2**30:.0f} GiB of memory to load"
+            return f"needed more than {human_bytes(limits.model_check_memory_bytes)} of memory to load"
         if time.monotonic() > deadline:
             child.kill()
             child.wait()
