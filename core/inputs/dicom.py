@@ -32,12 +32,16 @@ WINDOW_PRESETS.add("soft tissue", "Soft tissue: abdomen and muscle, W 400 / L 50
 
 @DECODERS.add("dicom", "DICOM via pydicom (JPEG, JPEG 2000, JPEG-LS and RLE through pylibjpeg)")
 def decode_dicom(data: bytes, kind: str, limits: Limits) -> DecodedImage:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pydicom's warnings can quote element values
+        return _decode(data, limits)
+
+
+def _decode(data: bytes, limits: Limits) -> DecodedImage:
     import pydicom
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            dataset = pydicom.dcmread(io.BytesIO(data), force=False)
+        dataset = pydicom.dcmread(io.BytesIO(data), force=False)
     except Exception as error:  # any parse failure of a hostile header; its text may quote values
         raise InputError(
             f"This DICOM file cannot be parsed: its header is damaged or incomplete ({type(error).__name__})."
@@ -48,9 +52,7 @@ def decode_dicom(data: bytes, kind: str, limits: Limits) -> DecodedImage:
     except Exception:
         scrub = lambda text: "details withheld"  # noqa: E731  (cannot tell patient values apart: say nothing)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return _image(dataset, limits)
+        return _image(dataset, limits)
     except MedLensError:
         raise
     except Exception as error:  # a decoder's own failure on damaged pixel data
