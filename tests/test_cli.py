@@ -226,3 +226,56 @@ def test_augment_preview_efficiency_and_bench(medlens_home, tmp_path):
     bad.write_text('{"steps": [{"op": "rotate", "params": {"degrees": 999}}]}')
     refused = run_cli("augment", "preview", "--pipeline", str(bad), home=medlens_home)
     assert refused.returncode == 1 and "field 'degrees'" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_predict_an_image_file_with_a_window(medlens_home):
+    from tests.inputs.files import pydicom_file
+
+    model = store_untrained("pneumoniamnist")
+    args = ("predict", "--model", model.id, "--image", str(pydicom_file("CT_small.dcm")), "--preset", "lung", "--json")
+    result = last_json(run_cli(*args, home=medlens_home))
+    assert result["predicted"] in ("normal", "pneumonia") and abs(sum(result["probabilities"].values()) - 1) < 1e-4
+    assert result["window"] == {"center": -600.0, "width": 1500.0} and result["image"]["Modality"] == "CT"
+
+
+def test_byod_refusals_are_one_line_errors(medlens_home, tmp_path):
+    model = store_untrained("pneumoniamnist")
+    fake = tmp_path / "scan.png"
+    fake.write_bytes(b"not an image at all")
+    h5 = tmp_path / "model.h5"
+    h5.write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(64))
+    for args in (
+        ("predict", "--model", model.id, "--image", str(fake)),
+        ("import-model", str(h5)),
+        ("import-dataset", str(fake), "--name", "x"),
+        ("import-dataset", str(tmp_path / "missing"), "--name", "x"),
+    ):
+        result = run_cli(*args, home=medlens_home)
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == 1 and lines[-1].startswith("error: ") and "Traceback" not in result.stderr, args
+
+
+def test_import_dataset_then_model_then_predict(medlens_home, tmp_path):
+    from core.models import store
+    from core.models.architectures import build
+    from tests.inputs import files
+
+    archive = tmp_path / "cases.zip"
+    archive.write_bytes(files.class_zip(per_class=5))
+    imported = last_json(
+        run_cli("import-dataset", str(archive), "--name", "cases", "--size", "16", "--json", home=medlens_home)
+    )
+    assert imported["counts"]["train"] == [3, 3] and imported["shape"] == [16, 16, 1]
+    listed = run_cli("datasets", home=medlens_home)
+    assert "cases" in listed.stdout
+    model_file = tmp_path / "mine.keras"
+    store.save_keras(build("small_cnn", (16, 16, 1), 2), model_file)
+    result = last_json(
+        run_cli("import-model", str(model_file), "--dataset", "cases", "--size", "16", "--json", home=medlens_home)
+    )
+    image = tmp_path / "x.png"
+    image.write_bytes(files.image_bytes("PNG"))
+    predicted = last_json(
+        run_cli("predict", "--model", result["model_id"], "--image", str(image), "--json", home=medlens_home)
+    )
+    assert set(predicted["probabilities"]) == {"a", "b"}
