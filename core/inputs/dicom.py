@@ -17,8 +17,6 @@ from core.inputs.images import DECODERS, DecodedImage, Window, check_pixels
 from core.inputs.limits import Limits
 from core.registry import Registry
 
-logging.getLogger("pydicom").setLevel(logging.CRITICAL + 1)
-
 PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
 MAX_NESTING = 32
 
@@ -40,6 +38,7 @@ def decode_dicom(data: bytes, kind: str, limits: Limits) -> DecodedImage:
 def _decode(data: bytes, limits: Limits) -> DecodedImage:
     import pydicom
 
+    logging.getLogger("pydicom").setLevel(logging.CRITICAL + 1)  # after import: pydicom sets its own level
     try:
         dataset = pydicom.dcmread(io.BytesIO(data), force=False)
     except Exception as error:  # any parse failure of a hostile header; its text may quote values
@@ -55,7 +54,9 @@ def _decode(data: bytes, limits: Limits) -> DecodedImage:
         return _image(dataset, limits)
     except MedLensError:
         raise
-    except Exception as error:  # a decoder's own failure on damaged pixel data
+    except BaseException as error:  # a decoder's own failure; Rust decoders panic with a BaseException
+        if isinstance(error, KeyboardInterrupt | SystemExit | GeneratorExit):
+            raise
         detail = scrub(str(error).splitlines()[0][:160] if str(error) else type(error).__name__)
         raise InputError(f"The pixel data of this DICOM file cannot be decoded ({detail}).") from None
 

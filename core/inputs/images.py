@@ -96,7 +96,9 @@ def _pil_decode(data: bytes, kind: str, limits: Limits) -> DecodedImage:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise InputError(f"This {name} image declares more pixels than MedLens will decode ({error}).") from error
-    except Exception as error:  # a hostile file can make a third-party decoder raise anything
+    except BaseException as error:  # a hostile file can make a third-party decoder raise anything
+        if isinstance(error, KeyboardInterrupt | SystemExit | GeneratorExit):
+            raise
         raise InputError(
             f"This {name} file is damaged or incomplete and cannot be decoded ({_short(error)})."
         ) from error

@@ -114,14 +114,16 @@ def check_objects(config, name: str, depth: int = 0) -> None:
         raise InputError(f"{name}'s config is nested too deeply to be a Keras model; refusing it.")
     if isinstance(config, dict):
         module = config.get("module")
-        if module is not None and module not in KERAS_MODULES:
+        if module is not None and (not isinstance(module, str) or module not in KERAS_MODULES):
             raise InputError(
                 f"{name} names the module {str(module)[:80]!r}; MedLens loads only built-in Keras classes, "
                 "never code from other modules."
             )
         class_name = config.get("class_name")
         if class_name is not None:
-            _check_class(str(class_name), module, config.get("registered_name"), name)
+            if not isinstance(class_name, str):
+                raise InputError(f"{name}'s config has a class name that is not text; refusing it.")
+            _check_class(class_name, module, config.get("registered_name"), name)
         for value in config.values():
             check_objects(value, name, depth + 1)
     elif isinstance(config, list):
