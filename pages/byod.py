@@ -45,11 +45,8 @@ def image_tab() -> None:
         except MedLensError as error:
             st.error(str(error))
             return
-        st.image(
-            pixels if pixels.shape[2] == 3 else pixels[..., 0],
-            caption=f"{label} · {decoded.format.upper()} · window W {window.width:g} / L {window.center:g}",
-            width=320,
-        )
+        st.image(pixels if pixels.shape[2] == 3 else pixels[..., 0], width=320)
+        st.caption(f"{label} · {decoded.format.upper()} · window W {window.width:g} / L {window.center:g}")
         st.caption(f"Image id {fingerprint(data)} (a hash of the file; the file stays in this session only)")
         with st.expander("Technical details (no patient fields are ever read out)"):
             st.dataframe(summary_rows(decoded), hide_index=True)
