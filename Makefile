@@ -36,6 +36,7 @@ bench: setup
 	$(BIN)/python bench/compress.py
 	$(BIN)/python bench/explain.py
 	$(BIN)/python bench/augment.py
+	$(BIN)/python bench/load_sessions.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -171,7 +171,7 @@ def _run_model_check(job, path):
     from core.inputs.model_check import check_model_file
 
     job.report(0.1, "checking the config against the allow-list, then loading it in a sandbox…")
-    return check_model_file(path)
+    return check_model_file(path, should_stop=job.should_stop)
 
 
 def model_tab() -> None:

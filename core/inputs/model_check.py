@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,7 +150,7 @@ def _check_class(class_name: str, module, registered, name: str) -> None:
         raise InputError(f"{name} names the class {class_name[:80]!r} without its module; refusing it.")
 
 
-def probe(path: Path, limits: Limits = LIMITS) -> ModelCheck:
+def probe(path: Path, limits: Limits = LIMITS, should_stop: Callable[[], bool] | None = None) -> ModelCheck:
     """Load ``path`` with safe mode in a child process under a time and memory limit; its shapes and size."""
     import psutil
 
@@ -163,7 +164,7 @@ def probe(path: Path, limits: Limits = LIMITS) -> ModelCheck:
         child = subprocess.Popen(
             command, cwd=scratch, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
         )
-        reason = _watch(child, psutil.Process(child.pid), limits)
+        reason = _watch(child, psutil.Process(child.pid), limits, should_stop)
         output = child.stdout.read() if child.stdout else ""
     if reason:
         raise InputError(f"{Path(path).name} {reason}; refusing it.")
@@ -182,9 +183,11 @@ def probe(path: Path, limits: Limits = LIMITS) -> ModelCheck:
     )
 
 
-def _watch(child: subprocess.Popen, process, limits: Limits) -> str:
-    """'' when the child finished on its own; else why it was stopped."""
+def _watch(child: subprocess.Popen, process, limits: Limits, should_stop: Callable[[], bool] | None) -> str:
+    """'' when the child finished on its own; else why it was stopped (``Cancelled`` when asked to)."""
     import psutil
+
+    from core.errors import Cancelled
 
     deadline = time.monotonic() + limits.model_check_seconds
     while child.poll() is None:
@@ -196,6 +199,10 @@ def _watch(child: subprocess.Popen, process, limits: Limits) -> str:
             child.kill()
             child.wait()
             return f"needed more than {human_bytes(limits.model_check_memory_bytes)} of memory to load"
+        if should_stop is not None and should_stop():
+            child.kill()
+            child.wait()
+            raise Cancelled("The model check was cancelled; nothing was stored.")
         if time.monotonic() > deadline:
             child.kill()
             child.wait()
@@ -204,7 +211,7 @@ def _watch(child: subprocess.Popen, process, limits: Limits) -> str:
     return ""
 
 
-def check_model_file(path: Path, limits: Limits = LIMITS) -> ModelCheck:
+def check_model_file(path: Path, limits: Limits = LIMITS, should_stop: Callable[[], bool] | None = None) -> ModelCheck:
     """Both gates: the config allow-list, then the sandboxed safe-mode load."""
     inspect_config(path, limits)
-    return probe(path, limits)
+    return probe(path, limits, should_stop)

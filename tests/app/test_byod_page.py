@@ -66,6 +66,9 @@ def test_a_dataset_is_checked_reported_and_saved(model):
     at.button(key="byod_ds_save").click().run()
     assert not at.exception and "Saved" in texts(at.success)
     assert imported.exists("demo-cases") and at.session_state["dataset"] == "demo-cases"
+    for page, heading in (("data", "demo-cases"), ("train", "Train on demo-cases")):
+        other = open_page(page, dataset="demo-cases", size=28)
+        assert not other.exception and heading in texts(other.title), page
 
 
 def test_a_model_is_checked_in_a_sandbox_and_added_to_the_store(model, tmp_path):

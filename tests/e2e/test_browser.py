@@ -150,7 +150,7 @@ def test_home_data_and_train_load_in_a_browser(server):
         sidebar = page.get_by_test_id("stSidebar")
         expect(sidebar.get_by_text("Dataset", exact=True)).to_be_visible()
 
-        sidebar.get_by_role("link", name="Data").click()
+        sidebar.get_by_role("link", name="Data", exact=True).click()
         expect(page.get_by_role("heading", name="PneumoniaMNIST")).to_be_visible(timeout=30_000)
         expect(page.get_by_text("Class balance")).to_be_visible()
         expect(page.get_by_text("4,708")).to_be_visible()
@@ -160,5 +160,25 @@ def test_home_data_and_train_load_in_a_browser(server):
         expect(page.get_by_role("heading", name="Train on PneumoniaMNIST")).to_be_visible(timeout=60_000)
         expect(page.get_by_role("button", name="Train")).to_be_visible()
         expect(page.get_by_text("No model for this dataset yet")).to_be_visible()
+        assert not page.get_by_test_id("stException").count()
+        browser.close()
+
+
+def test_an_uploaded_dicom_is_shown_windowed_and_predicted(stored_model, server):
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.inputs.files import pydicom_file
+
+    with sync_playwright() as p:
+        browser, page = browser_page(p)
+        page.goto(f"{server}/byod")
+        expect(page.get_by_role("heading", name="Your data")).to_be_visible(timeout=60_000)
+        page.get_by_test_id("stFileUploaderDropzoneInput").first.set_input_files(str(pydicom_file("MR_small.dcm")))
+        expect(page.get_by_text("window W 1600 / L 600")).to_be_visible(timeout=60_000)
+        expect(page.get_by_test_id("stImage").first.locator("img")).to_be_visible()
+        expect(page.get_by_text("The model says")).to_be_visible(timeout=60_000)
+        page.get_by_test_id("stSelectbox").filter(has_text="Window").click()
+        page.get_by_role("option", name="Brain: grey and white matter, W 80 / L 40").click()
+        expect(page.get_by_text("window W 80 / L 40")).to_be_visible(timeout=30_000)
         assert not page.get_by_test_id("stException").count()
         browser.close()

@@ -68,3 +68,11 @@ def test_every_object_of_the_config_is_checked(tmp_path):
     config["config"]["layers"][1]["config"]["kernel_initializer"]["module"] = "subprocess"
     with pytest.raises(InputError, match="subprocess"):
         check_objects(config, "cnn.keras")
+
+
+def test_the_probe_can_be_cancelled(tmp_path):
+    from core.errors import Cancelled
+
+    path = save(small_model(), tmp_path / "cnn.keras")
+    with pytest.raises(Cancelled):
+        check_model_file(path, should_stop=lambda: True)
