@@ -94,15 +94,15 @@ def predict_panel(fit_to_model, image_id: str) -> None:
     st.caption(f"Explanation of image {image_id} by model {model_id}.")
 
 
-def _run_import(job, data: bytes, name: str, size: int, seed: int, channels):
-    from core.inputs.dataset_import import import_dataset
+def _run_import(job, source, name: str, size: int, seed: int, channels):
+    """``source``: the bytes of a zip/npz, or (relative path, bytes) pairs of an uploaded folder."""
+    from core.inputs.dataset_import import import_dataset, import_uploaded_folder
 
     def progress(done: int, total: int) -> None:
         job.report(done / total, f"read {done} of {total} files")
 
-    return import_dataset(
-        data, name, size=size, seed=seed, channels=channels, progress=progress, should_stop=job.should_stop
-    )
+    reader = import_uploaded_folder if isinstance(source, list) else import_dataset
+    return reader(source, name, size=size, seed=seed, channels=channels, progress=progress, should_stop=job.should_stop)
 
 
 def dataset_tab() -> None:
@@ -116,10 +116,21 @@ def dataset_tab() -> None:
     )
     if st.button("Example: a class-folder zip of 120 real images from the current dataset", key="byod_ds_sample"):
         st.session_state["byod_ds_source"] = (class_folder_zip(dataset_or_stop(), per_class=60), "example zip")
-    upload = st.file_uploader("Upload a .zip or .npz", type=["zip", "npz"], key="byod_ds_upload")
+    left, right = st.columns(2)
+    upload = left.file_uploader("Upload a .zip or .npz", type=["zip", "npz"], key="byod_ds_upload")
     if upload is not None and st.session_state.get("byod_ds_upload_id") != upload.file_id:
         st.session_state["byod_ds_upload_id"] = upload.file_id
         st.session_state["byod_ds_source"] = (upload.getvalue(), "your upload")
+    folder = right.file_uploader(
+        "Or upload a folder of class folders",
+        accept_multiple_files="directory",
+        key="byod_ds_folder",
+        help="Your browser sends every file in the folder and its subfolders.",
+    )
+    folder_id = tuple(f.file_id for f in folder or ())
+    if folder and st.session_state.get("byod_ds_folder_id") != folder_id:
+        st.session_state["byod_ds_folder_id"] = folder_id
+        st.session_state["byod_ds_source"] = ([(f.name, f.getvalue()) for f in folder], "your folder")
     source = st.session_state.get("byod_ds_source")
     if source is None:
         return

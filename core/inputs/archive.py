@@ -90,27 +90,32 @@ class SafeZip:
         self.close()
 
 
+def safe_parts(name: str) -> tuple[str, ...]:
+    """The parts of a relative path from an archive or a folder upload; refuses names that could escape."""
+    if "\x00" in name or "\\" in name:
+        raise UnsafeArchive(f"The entry {name!r} has a malformed name; refusing the upload.")
+    path = PurePosixPath(name)
+    if path.is_absolute() or (len(name) > 1 and name[1] == ":"):
+        raise UnsafeArchive(f"The entry {name!r} has an absolute path; refusing the upload.")
+    if ".." in path.parts:
+        raise UnsafeArchive(f"The entry {name!r} points outside the archive (..); refusing the upload.")
+    if name.lower().endswith(NESTED_SUFFIXES):
+        raise UnsafeArchive(f"{name} is an archive inside the archive; unpack it first, MedLens reads one level.")
+    return tuple(part for part in path.parts if part not in ("", "."))
+
+
 def _checked(info: zipfile.ZipInfo, limits: Limits) -> Member | None:
     """The member for a regular file, None for a folder entry; refuses every unsafe kind of entry."""
     name = info.filename
-    if "\x00" in name or "\\" in name:
-        raise UnsafeArchive(f"The archive entry {name!r} has a malformed name; refusing the archive.")
-    path = PurePosixPath(name)
-    if path.is_absolute() or (len(name) > 1 and name[1] == ":"):
-        raise UnsafeArchive(f"The archive entry {name!r} has an absolute path; refusing the archive.")
-    if ".." in path.parts:
-        raise UnsafeArchive(f"The archive entry {name!r} points outside the archive (..); refusing the archive.")
-    mode = info.external_attr >> 16
-    if stat.S_ISLNK(mode):
+    if stat.S_ISLNK(info.external_attr >> 16):
         raise UnsafeArchive(f"The archive entry {name!r} is a symbolic link; refusing the archive.")
     if info.is_dir():
+        safe_parts(name.rstrip("/") or ".")
         return None
-    if name.lower().endswith(NESTED_SUFFIXES):
-        raise InputError(f"{name} is an archive inside the archive; unpack it first, MedLens reads one level.")
+    parts = safe_parts(name)
     if info.compress_size and info.file_size / info.compress_size > limits.max_compression_ratio:
         raise UnsafeArchive(
             f"{name} in the archive expands {info.file_size / info.compress_size:,.0f} times (a zip bomb?); "
             "refusing the archive."
         )
-    parts = tuple(part for part in path.parts if part not in ("", "."))
     return Member(parts, info.file_size, info) if parts else None

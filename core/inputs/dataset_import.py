@@ -20,7 +20,7 @@ from core.data.catalogue import SPLITS
 from core.data.dataset import Dataset, Split
 from core.data.imported import check_name
 from core.errors import InputError, MedLensError
-from core.inputs.archive import SafeZip, UnsafeArchive
+from core.inputs.archive import SafeZip, UnsafeArchive, safe_parts
 from core.inputs.images import fit_to, read_image, render
 from core.inputs.limits import LIMITS, Limits, human_bytes
 from core.inputs.sniff import HEAD_BYTES, sniff
@@ -123,6 +123,31 @@ def import_dataset(
         return _from_files(
             iter(files), "class folders (zip)", name, size, seed, channels, limits, progress, should_stop
         )
+
+
+def import_uploaded_folder(
+    uploads: list[tuple[str, bytes]],
+    name: str,
+    size: int = 28,
+    seed: int = 0,
+    channels: int | None = None,
+    limits: Limits = LIMITS,
+    progress: Progress | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> tuple[Dataset, ImportReport]:
+    """A folder a browser uploaded: (relative path, bytes) per file, checked like zip entries."""
+    check_name(name)
+    if len(uploads) > limits.max_archive_members:
+        raise UnsafeArchive(f"The folder holds {len(uploads):,} files; the limit is {limits.max_archive_members:,}.")
+    total = sum(len(data) for _, data in uploads)
+    if total > limits.max_archive_bytes:
+        raise UnsafeArchive(
+            f"The folder holds {human_bytes(total)}; the limit is {human_bytes(limits.max_archive_bytes)}."
+        )
+    entries = [_File(safe_parts(path), (lambda data=data: data)) for path, data in uploads]
+    return _from_files(
+        iter(entries), "class folders (folder upload)", name, size, seed, channels, limits, progress, should_stop
+    )
 
 
 def _read_bytes(path: Path, limits: Limits) -> bytes:

@@ -88,10 +88,11 @@ def _pil_decode(data: bytes, kind: str, limits: Limits) -> DecodedImage:
             warnings.simplefilter("ignore")  # e.g. corrupt EXIF: the pixels are what matter
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=[name]) as opened:
-                check_pixels(opened.width * opened.height, limits, f"This {name} image")
-                opened.load()
-                pixels, window = _pil_values(opened)
-                frames_in_file = getattr(opened, "n_frames", 1)
+                pages = int(getattr(opened, "n_frames", 1))
+                if pages > limits.max_frames:
+                    raise InputError(f"This {name} file has {pages} pages; the limit is {limits.max_frames}.")
+                check_pixels(opened.width * opened.height * pages, limits, f"This {name} image")
+                frames, window = _pil_frames(opened, pages, name)
     except MedLensError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
@@ -102,10 +103,25 @@ def _pil_decode(data: bytes, kind: str, limits: Limits) -> DecodedImage:
         raise InputError(
             f"This {name} file is damaged or incomplete and cannot be decoded ({_short(error)})."
         ) from error
-    summary = {"format": name, "height": pixels.shape[0], "width": pixels.shape[1], "channels": pixels.shape[2]}
-    if frames_in_file > 1:
-        summary["pages in file (first shown)"] = frames_in_file
-    return DecodedImage(pixels[np.newaxis], kind, window, summary=summary)
+    height, width, channels = frames.shape[1:]
+    summary = {"format": name, "height": height, "width": width, "channels": channels}
+    if pages > 1:
+        summary["pages"] = pages
+    return DecodedImage(frames, kind, window, summary=summary)
+
+
+def _pil_frames(opened, pages: int, name: str) -> tuple[np.ndarray, Window]:
+    """Every page of a multi-page file (TIFF stacks, animated PNG) as frames of one size."""
+    values = []
+    for page in range(pages):
+        opened.seek(page)
+        opened.load()
+        page_values, window = _pil_values(opened)
+        if values and page_values.shape != values[0].shape:
+            raise InputError(f"The pages of this {name} file differ in size or channels; save them as separate files.")
+        values.append(page_values)
+    frames = np.stack(values)
+    return frames, window if window == Window(127.5, 255.0) else Window.spanning(frames)
 
 
 def _pil_values(opened) -> tuple[np.ndarray, Window]:

@@ -97,3 +97,24 @@ def test_the_explain_page_takes_your_image_too(model):
     at.button(key="exp_sample_MR_small.dcm").click().run()
     assert not at.exception
     assert "Model says" in texts(at.markdown) and len(at.get("plotly_chart")) >= 1
+
+
+def test_a_folder_upload_becomes_a_dataset_with_its_splits(model):
+    uploads = [
+        (f"cases/{split}/{label}/{i}.png", files.image_bytes("PNG"), "image/png")
+        for split in ("train", "val", "test")
+        for label in ("left", "right")
+        for i in range(2)
+    ]
+    at = open_page("byod", model_id=model.id)
+    at.file_uploader(key="byod_ds_folder").set_value(uploads).run()
+    at.text_input(key="byod_ds_name").set_value("folder-cases").run()
+    at.button(key="byod_ds_check").click().run()
+    finish_job(at, "byod_ds_job")
+    assert "12 images in 2 classes" in texts(at.markdown) and "kept from the folders" in texts(at.markdown)
+    escaping = [("../../etc/x.png", files.image_bytes("PNG"), "image/png")]
+    at.file_uploader(key="byod_ds_folder").set_value(escaping).run()
+    at.button(key="byod_ds_check").click().run()
+    at.session_state["byod_ds_job"].wait(60)
+    at.run()
+    assert "outside" in texts(at.error)

@@ -99,3 +99,17 @@ def test_summaries_hold_technical_facts_only():
 
     decoded = read_image(files.pydicom_file("CT_small.dcm").read_bytes())
     assert set(decoded.summary) <= set(TECHNICAL) | {"TransferSyntax", "window from file"}
+
+
+def test_a_multi_page_tiff_is_a_stack_of_frames():
+    import io
+
+    from PIL import Image
+
+    pages = [Image.fromarray(np.full((12, 10), value, dtype=np.uint16)) for value in (100, 2000, 40000)]
+    buffer = io.BytesIO()
+    pages[0].save(buffer, format="TIFF", save_all=True, append_images=pages[1:])
+    decoded = read_image(buffer.getvalue())
+    assert decoded.frame_count == 3 and decoded.summary["pages"] == 3
+    assert decoded.window.low == 100 and decoded.window.high == 40000
+    assert render(decoded, frame=2).min() == 255 and render(decoded, frame=0).max() == 0
