@@ -19,7 +19,7 @@ import numpy as np
 from core.data.catalogue import SPLITS
 from core.data.dataset import Dataset, Split
 from core.data.imported import check_name
-from core.errors import InputError, MedLensError
+from core.errors import Cancelled, InputError, MedLensError
 from core.inputs.archive import SafeZip, UnsafeArchive, safe_parts
 from core.inputs.images import fit_to, read_image, render
 from core.inputs.limits import LIMITS, Limits, human_bytes
@@ -78,65 +78,55 @@ class ImportReport:
 
 
 @dataclass(frozen=True)
+class ImportSettings:
+    """How to read a source: the dataset's name, image size, split seed, channels, caps, progress, cancel."""
+
+    name: str
+    size: int = 28
+    seed: int = 0
+    channels: int | None = None  # None: RGB if any file is colour
+    limits: Limits = LIMITS
+    progress: Progress | None = None
+    should_stop: Callable[[], bool] | None = None
+
+    def __post_init__(self) -> None:
+        check_name(self.name)
+        if not 8 <= self.size <= 512:
+            raise InputError(f"An image size of {self.size} is not supported; choose 8 to 512 pixels.")
+
+
+@dataclass(frozen=True)
 class _File:
     parts: tuple[str, ...]
     read: Callable[[], bytes]
 
 
-def import_dataset(
-    source: Path | bytes,
-    name: str,
-    size: int = 28,
-    seed: int = 0,
-    channels: int | None = None,
-    limits: Limits = LIMITS,
-    progress: Progress | None = None,
-    should_stop: Callable[[], bool] | None = None,
-) -> tuple[Dataset, ImportReport]:
-    """Read ``source`` (a folder, a zip or an ``.npz``, as a path or bytes) into a Dataset named ``name``."""
-    check_name(name)
-    if not 8 <= size <= 512:
-        raise InputError(f"An image size of {size} is not supported; choose 8 to 512 pixels.")
+def import_dataset(source: Path | bytes, name: str, **settings) -> tuple[Dataset, ImportReport]:
+    """Read ``source`` (a folder, a zip or an ``.npz``, as a path or bytes) into a Dataset named ``name``.
+
+    ``settings`` are the other fields of ``ImportSettings``.
+    """
+    config = ImportSettings(name, **settings)
     if isinstance(source, Path) and source.is_dir():
-        return _from_files(
-            _folder_files(source, limits),
-            "class folders (folder)",
-            name,
-            size,
-            seed,
-            channels,
-            limits,
-            progress,
-            should_stop,
-        )
-    data = _read_bytes(source, limits) if isinstance(source, Path) else source
+        return _from_files(_folder_files(source, config.limits), "class folders (folder)", config)
+    data = _read_bytes(source, config.limits) if isinstance(source, Path) else source
     kind = sniff(data[:HEAD_BYTES])
     if kind != "zip":
         raise InputError(
             "Import a folder of class folders, a .zip of them, or a MedMNIST-layout .npz; this is neither."
         )
-    with SafeZip(data, limits) as archive:
+    with SafeZip(data, config.limits) as archive:
         if archive.members and all(m.path.endswith(".npy") for m in archive.members):
             _check_npy_headers(archive)
-            return _from_npz(data, name, seed)
+            return _from_npz(data, config)
         files = [_File(m.parts, (lambda m=m: archive.read(m))) for m in archive.members]
-        return _from_files(
-            iter(files), "class folders (zip)", name, size, seed, channels, limits, progress, should_stop
-        )
+        return _from_files(iter(files), "class folders (zip)", config)
 
 
-def import_uploaded_folder(
-    uploads: list[tuple[str, bytes]],
-    name: str,
-    size: int = 28,
-    seed: int = 0,
-    channels: int | None = None,
-    limits: Limits = LIMITS,
-    progress: Progress | None = None,
-    should_stop: Callable[[], bool] | None = None,
-) -> tuple[Dataset, ImportReport]:
+def import_uploaded_folder(uploads: list[tuple[str, bytes]], name: str, **settings) -> tuple[Dataset, ImportReport]:
     """A folder a browser uploaded: (relative path, bytes) per file, checked like zip entries."""
-    check_name(name)
+    config = ImportSettings(name, **settings)
+    limits = config.limits
     if len(uploads) > limits.max_archive_members:
         raise UnsafeArchive(f"The folder holds {len(uploads):,} files; the limit is {limits.max_archive_members:,}.")
     total = sum(len(data) for _, data in uploads)
@@ -145,9 +135,7 @@ def import_uploaded_folder(
             f"The folder holds {human_bytes(total)}; the limit is {human_bytes(limits.max_archive_bytes)}."
         )
     entries = [_File(safe_parts(path), (lambda data=data: data)) for path, data in uploads]
-    return _from_files(
-        iter(entries), "class folders (folder upload)", name, size, seed, channels, limits, progress, should_stop
-    )
+    return _from_files(iter(entries), "class folders (folder upload)", config)
 
 
 def _read_bytes(path: Path, limits: Limits) -> bytes:
@@ -180,7 +168,8 @@ def _read_file(path: Path, limits: Limits) -> bytes:
     return path.read_bytes()
 
 
-def _from_files(files, source_kind, name, size, seed, channels, limits, progress, should_stop):
+def _from_files(files: Iterator[_File], source_kind: str, config: ImportSettings) -> tuple[Dataset, ImportReport]:
+    limits = config.limits
     entries = [f for f in files if not any(IGNORED.match(part) for part in f.parts)]
     wrapped = entries and len({f.parts[0] for f in entries}) == 1 and any(len(f.parts) > 2 for f in entries)
     if wrapped and entries[0].parts[0].lower() not in SPLIT_FOLDERS:
@@ -205,11 +194,9 @@ def _from_files(files, source_kind, name, size, seed, channels, limits, progress
         )
     images, labels, split_of = [], [], []
     sizes, kinds, formats = Counter(), Counter(), Counter()
-    shape_rgb = (size, size, 3)
+    shape_rgb = (config.size, config.size, 3)
     for done, (entry, split, label) in enumerate(labelled, start=1):
-        if should_stop is not None and should_stop():
-            from core.errors import Cancelled
-
+        if config.should_stop is not None and config.should_stop():
             raise Cancelled("Import cancelled; nothing was saved.")
         try:
             decoded = read_image(entry.read(), limits)
@@ -229,16 +216,16 @@ def _from_files(files, source_kind, name, size, seed, channels, limits, progress
         images.append(fit_to(pixels, shape_rgb))
         labels.append(class_names.index(label))
         split_of.append(split)
-        if progress is not None:
-            progress(done, len(labelled))
+        if config.progress is not None:
+            config.progress(done, len(labelled))
     if not images:
         raise InputError("None of the files could be read as an image; see the reasons listed for each.")
     stack = np.stack(images)
-    colour = channels == 3 or (channels is None and kinds["colour"] > 0)
+    colour = config.channels == 3 or (config.channels is None and kinds["colour"] > 0)
     stack = stack if colour else _to_gray(stack)
     label_array = np.asarray(labels, dtype=np.int64)
-    assignment = np.asarray(split_of) if splits_given else _stratified(label_array, seed)
-    dataset, counts = _assemble(name, class_names, stack, label_array, assignment)
+    assignment = np.asarray(split_of) if splits_given else _stratified(label_array, config.seed)
+    dataset, counts = _assemble(config.name, class_names, stack, label_array, assignment)
     report = ImportReport(
         source_kind=source_kind,
         class_names=class_names,
@@ -249,7 +236,7 @@ def _from_files(files, source_kind, name, size, seed, channels, limits, progress
         refused=refused,
         splits_given=splits_given,
         shape=dataset.image_shape,
-        seed=seed,
+        seed=config.seed,
     )
     return dataset, report
 
@@ -287,7 +274,11 @@ def _assemble(name, class_names, images, labels, assignment) -> tuple[Dataset, d
             raise InputError(f"The {split} split is empty; give each split folder images of every class.")
         splits[split] = Split(np.ascontiguousarray(images[chosen]), labels[chosen])
         counts[split] = np.bincount(labels[chosen], minlength=len(class_names)).tolist()
-    dataset = Dataset(
+    return _dataset(name, class_names, splits), counts
+
+
+def _dataset(name: str, class_names: tuple[str, ...], splits: dict[str, Split]) -> Dataset:
+    return Dataset(
         name=name,
         title=name,
         task="binary" if len(class_names) == 2 else "multiclass",
@@ -296,7 +287,6 @@ def _assemble(name, class_names, images, labels, assignment) -> tuple[Dataset, d
         source="user import",
         modality="user images",
     )
-    return dataset, counts
 
 
 def _check_npy_headers(archive: SafeZip) -> None:
@@ -317,7 +307,7 @@ def _check_npy_headers(archive: SafeZip) -> None:
             raise InputError(f"{member.path} declares more data than the file holds; the .npz is damaged.")
 
 
-def _from_npz(data: bytes, name: str, seed: int) -> tuple[Dataset, ImportReport]:
+def _from_npz(data: bytes, config: ImportSettings) -> tuple[Dataset, ImportReport]:
     """A MedMNIST-layout ``.npz`` (``train_images``, ``train_labels``, … ; optional ``class_names``)."""
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as archive:
@@ -366,15 +356,7 @@ def _from_npz(data: bytes, name: str, seed: int) -> tuple[Dataset, ImportReport]
         s: Split(images if images.ndim == 4 else images[..., np.newaxis], f)
         for s, images, f in zip(SPLITS, images_all, flat, strict=True)
     }
-    dataset = Dataset(
-        name=name,
-        title=name,
-        task="binary" if len(class_names) == 2 else "multiclass",
-        class_names=class_names,
-        splits=splits,
-        source="user import",
-        modality="user images",
-    )
+    dataset = _dataset(config.name, class_names, splits)
     height, width, depth = dataset.image_shape
     report = ImportReport(
         source_kind="MedMNIST-layout .npz",
@@ -386,7 +368,7 @@ def _from_npz(data: bytes, name: str, seed: int) -> tuple[Dataset, ImportReport]
         refused=[],
         splits_given=True,
         shape=dataset.image_shape,
-        seed=seed,
+        seed=config.seed,
         notes=["Images are kept at the size they have in the file."],
     )
     return dataset, report
