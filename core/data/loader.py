@@ -20,9 +20,13 @@ def candidate_paths(file_name: str) -> list[Path]:
     return [folder / file_name for folder in folders]
 
 
+def _is_import(name: str) -> bool:
+    return name not in CATALOGUE and imported.exists(name)
+
+
 def find_local(name: str, size: int = 28) -> Path | None:
     """The first local copy of the official file (or of an imported dataset's data), or None."""
-    if name not in CATALOGUE and imported.exists(name):
+    if _is_import(name):
         path = imported.folder(name) / imported.DATA_FILE
         return path if imported.read_meta(name).size == size and path.is_file() else None
     file_name = supported_info(name).official_file(size).file_name
@@ -37,7 +41,7 @@ def load(
     A local file whose bytes differ from the official MD5 but whose contents pass every
     check (keys, dtype, shapes, split sizes) is used, with a warning on the Dataset.
     """
-    if name not in CATALOGUE and imported.exists(name):
+    if _is_import(name):
         return _load_imported(name, size)
     info = supported_info(name)
     official = info.official_file(size)
@@ -69,14 +73,14 @@ def _load_imported(name: str, size: int) -> Dataset:
 
 def title(name: str) -> str:
     """A dataset's display name, for MedMNIST subsets and imports alike."""
-    if name in CATALOGUE:
-        return CATALOGUE[name].title
-    return f"{name} (imported)" if imported.exists(name) else name
+    if _is_import(name):
+        return f"{name} (imported)"
+    return CATALOGUE[name].title if name in CATALOGUE else name
 
 
 def sizes(name: str) -> tuple[int, ...]:
     """The image sizes a dataset comes in."""
-    if name not in CATALOGUE and imported.exists(name):
+    if _is_import(name):
         return (imported.read_meta(name).size,)
     return tuple(supported_info(name).md5s)
 

@@ -11,7 +11,7 @@ from core.errors import InputError
 from core.inputs.limits import LIMITS, Limits
 from core.inputs.model_check import ModelCheck, check_model_file
 from core.models import store
-from core.models.metrics import evaluate
+from core.models.metrics import evaluate, headline
 
 
 def check_fits(check: ModelCheck, dataset) -> None:
@@ -42,8 +42,6 @@ def import_model(
     dataset = load(dataset_name, size)
     check_fits(check, dataset)
     model = store.load_keras_file(path)
-    test = evaluate(model, dataset, "test")
-    val = evaluate(model, dataset, "val")
     return store.save(
         model,
         {
@@ -54,13 +52,7 @@ def import_model(
             "seed": 0,
             "epochs": 0,
             "train_seconds": 0.0,
-            "metrics": {
-                "test_accuracy": test.accuracy,
-                "test_auc": test.auc,
-                "test_ece": test.ece,
-                "val_accuracy": val.accuracy,
-                "val_auc": val.auc,
-            },
+            "metrics": headline(evaluate(model, dataset, "test"), evaluate(model, dataset, "val")),
             "config": {"imported": True, "outputs_probabilities": check.outputs_probabilities},
         },
     )

@@ -57,6 +57,17 @@ class Evaluation:
         return data
 
 
+def headline(test: Evaluation, val: Evaluation) -> dict[str, float]:
+    """The figures a stored model carries in its metadata (the sidebar and tables read them)."""
+    return {
+        "test_accuracy": test.accuracy,
+        "test_auc": test.auc,
+        "test_ece": test.ece,
+        "val_accuracy": val.accuracy,
+        "val_auc": val.auc,
+    }
+
+
 def evaluate(model, dataset: Dataset, split: str = "test") -> Evaluation:
     check_compatible(model, dataset)
     probabilities = predict_proba(model, dataset.images(split))

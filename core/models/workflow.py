@@ -5,7 +5,7 @@ from dataclasses import asdict, dataclass
 from core.data import load
 from core.data.dataset import Dataset
 from core.models import store
-from core.models.metrics import Evaluation, evaluate
+from core.models.metrics import Evaluation, evaluate, headline
 from core.models.train import ProgressFn, ShouldStop, TrainConfig, TrainResult, train
 
 
@@ -58,15 +58,7 @@ def train_dataset_and_store(
             "seed": config.seed,
             "epochs": result.epochs_run,
             "train_seconds": result.seconds,
-            "metrics": {
-                "test_accuracy": test.accuracy,
-                "test_auc": test.auc,
-                "test_ece": test.ece,
-                "val_accuracy": val.accuracy,
-                "val_auc": val.auc,
-                "best_epoch": result.best_epoch,
-                "history": result.history,
-            },
+            "metrics": headline(test, val) | {"best_epoch": result.best_epoch, "history": result.history},
             "config": asdict(config) | ({"augment": augment.to_dict()} if augment is not None else {}),
         },
     )
