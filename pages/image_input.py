@@ -58,12 +58,12 @@ def decoded_or_error(data: bytes, prefix: str):
 def window_ui(decoded, prefix: str):
     """Frame and window controls (for DICOM and 16-bit images); returns (frame, Window)."""
     from core.inputs.dicom import WINDOW_PRESETS
-    from core.inputs.images import Window
+    from core.inputs.images import EIGHT_BIT, Window
 
     frame = 0
     if decoded.frame_count > 1:
         frame = st.slider("Frame", 0, decoded.frame_count - 1, 0, key=f"{prefix}_frame")
-    if decoded.format != "dicom" and decoded.window == Window(127.5, 255.0):
+    if decoded.format != "dicom" and decoded.window == EIGHT_BIT:
         return frame, decoded.window  # plain 8-bit: nothing to window
     own = "from the file" if decoded.summary.get("window from file") else "full range"
     choice = st.selectbox(

@@ -13,7 +13,7 @@ import numpy as np
 
 from core.errors import InputError, MedLensError
 from core.inputs.deid import scrubber, technical_summary
-from core.inputs.images import DECODERS, DecodedImage, Window, check_pixels
+from core.inputs.images import DECODERS, INTERRUPTS, DecodedImage, Window, check_pixels
 from core.inputs.limits import Limits
 from core.registry import Registry
 
@@ -54,9 +54,9 @@ def _decode(data: bytes, limits: Limits) -> DecodedImage:
         return _image(dataset, limits)
     except MedLensError:
         raise
+    except INTERRUPTS:
+        raise
     except BaseException as error:  # a decoder's own failure; Rust decoders panic with a BaseException
-        if isinstance(error, KeyboardInterrupt | SystemExit | GeneratorExit):
-            raise
         detail = scrub(str(error).splitlines()[0][:160] if str(error) else type(error).__name__)
         raise InputError(f"The pixel data of this DICOM file cannot be decoded ({detail}).") from None
 

@@ -55,6 +55,9 @@ class DecodedImage:
         return tuple(self.frames.shape[1:])  # type: ignore[return-value]
 
 
+EIGHT_BIT = Window(127.5, 255.0)  # 0..255 shown as they are: nothing to window
+INTERRUPTS = (KeyboardInterrupt, SystemExit, GeneratorExit)  # never turned into a refusal
+
 Decoder = Callable[[bytes, str, Limits], DecodedImage]
 DECODERS: Registry[Decoder] = Registry("image decoder")
 _PIL_NAMES = {"png": "PNG", "jpeg": "JPEG", "tiff": "TIFF"}
@@ -97,9 +100,9 @@ def _pil_decode(data: bytes, kind: str, limits: Limits) -> DecodedImage:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise InputError(f"This {name} image declares more pixels than MedLens will decode ({error}).") from error
-    except BaseException as error:  # a hostile file can make a third-party decoder raise anything
-        if isinstance(error, KeyboardInterrupt | SystemExit | GeneratorExit):
-            raise
+    except INTERRUPTS:
+        raise
+    except BaseException as error:  # a hostile file can make a decoder raise anything (Rust panics too)
         raise InputError(
             f"This {name} file is damaged or incomplete and cannot be decoded ({_short(error)})."
         ) from error
@@ -121,7 +124,7 @@ def _pil_frames(opened, pages: int, name: str) -> tuple[np.ndarray, Window]:
             raise InputError(f"The pages of this {name} file differ in size or channels; save them as separate files.")
         values.append(page_values)
     frames = np.stack(values)
-    return frames, window if window == Window(127.5, 255.0) else Window.spanning(frames)
+    return frames, window if window == EIGHT_BIT else Window.spanning(frames)
 
 
 def _pil_values(opened) -> tuple[np.ndarray, Window]:
@@ -135,7 +138,7 @@ def _pil_values(opened) -> tuple[np.ndarray, Window]:
     values = np.asarray(converted, dtype=np.float32)
     if values.ndim == 2:
         values = values[..., np.newaxis]
-    return values, Window(127.5, 255.0)
+    return values, EIGHT_BIT
 
 
 def _palette_is_gray(opened) -> bool:
