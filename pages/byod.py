@@ -14,7 +14,7 @@ from pages.common import (
     current_dataset_name,
     current_size,
     dataset_or_stop,
-    job_running,
+    job_finished,
     model_id_or_prompt,
     model_or_none,
     route_through_app,
@@ -144,10 +144,7 @@ def dataset_tab() -> None:
     job = st.session_state.get("byod_ds_job")
     if st.button(f"Check {label}", type="primary", key="byod_ds_check", disabled=job is not None and not job.done):
         st.session_state["byod_ds_job"] = job = submit(_run_import, data, name, int(size), int(seed), channels)
-    if job is None:
-        return
-    if job_running(job, "byod_ds_cancel", "Reading: "):
-        st.button("Refresh", key="byod_ds_refresh")
+    if job is None or not job_finished(job, "byod_ds_cancel", "Reading: "):
         return
     if job.error is not None:
         st.error(str(job.error))
@@ -201,10 +198,7 @@ def model_tab() -> None:
         st.session_state["byod_model_file"] = (path, upload.name)
         st.session_state["byod_model_job"] = submit(_run_model_check, path)
     job = st.session_state.get("byod_model_job")
-    if job is None:
-        return
-    if job_running(job, "byod_model_cancel", "Checking: "):
-        st.button("Refresh", key="byod_model_refresh")
+    if job is None or not job_finished(job, "byod_model_cancel", "Checking: "):
         return
     if job.error is not None:
         st.error(str(job.error))

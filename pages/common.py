@@ -249,6 +249,21 @@ def param_widgets(params, prefix: str, initial: dict | None = None) -> dict:
     return values
 
 
+def job_finished(job, cancel_key: str, label: str = "") -> bool:
+    """True once ``job`` is done; until then a progress bar with Cancel that refreshes itself every
+    second (a fragment) and reruns the whole page when the job ends, so the result appears."""
+    if job.done:
+        return True
+
+    @st.fragment(run_every=1.0)
+    def monitor() -> None:
+        if not job_running(job, cancel_key, label):
+            st.rerun(scope="app")
+
+    monitor()
+    return False
+
+
 def job_running(job, cancel_key: str, label: str = "") -> bool:
     """While ``job`` runs, draw its progress bar and a Cancel button and return True."""
     if job.done:
