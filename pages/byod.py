@@ -15,8 +15,8 @@ from pages.common import (
     current_size,
     dataset_or_stop,
     job_finished,
+    keras_predictor,
     model_id_or_prompt,
-    model_or_none,
     route_through_app,
     select_model,
     session_scope,
@@ -56,19 +56,20 @@ def image_tab() -> None:
 
 def predict_panel(fit_to_model, image_id: str) -> None:
     from core.explain.base import METHODS
-    from core.explain.predictor import Predictor
     from core.explain.service import explain
+    from core.models.store import read_meta
     from core.viz import explain_figures
 
     model_id = model_id_or_prompt()
     if model_id is None:
         return
     dataset = dataset_or_stop()
-    model = model_or_none(model_id)
-    if model is None:
+    try:
+        predictor = keras_predictor(model_id, read_meta(model_id).created)
+    except MedLensError as error:
+        st.error(str(error))
         return
     image = fit_to_model(dataset.image_shape)
-    predictor = Predictor(model, name=model_id)
     probabilities = predictor(image[np.newaxis].astype(np.float32) / 255.0)[0]
     best = int(probabilities.argmax())
     st.markdown(f"The model says **{dataset.class_names[best]}** ({probabilities[best]:.1%}).")

@@ -184,6 +184,14 @@ def load_model(model_id: str, _created: str):
     return store.load(model_id)
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def keras_predictor(model_id: str, created: str):
+    """A Predictor for a stored model, built once per model version (its cache key hashes the weights)."""
+    from core.explain.predictor import Predictor
+
+    return Predictor(load_model(model_id, created), name=model_id)
+
+
 def model_or_none(model_id: str | None):
     """The stored model, or None with an error box when it cannot be loaded."""
     from core.models import store

@@ -5,20 +5,13 @@ import streamlit as st
 
 from pages.common import (
     dataset_or_stop,
-    load_model,
+    keras_predictor,
     model_id_or_prompt,
     param_widgets,
     route_through_app,
     session_scope,
     teaching_note,
 )
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _predictor(model_id: str, created: str):
-    from core.explain.predictor import Predictor
-
-    return Predictor(load_model(model_id, created), name=model_id)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -32,7 +25,7 @@ def _tflite_predictor(path: str):
 
 @st.cache_data(max_entries=8, show_spinner="Predicting the split…")
 def _split_probabilities(model_id: str, created: str, split: str, _dataset) -> np.ndarray:
-    return _predictor(model_id, created)(_dataset.images(split).astype(np.float32) / 255.0)
+    return keras_predictor(model_id, created)(_dataset.images(split).astype(np.float32) / 255.0)
 
 
 def image_picker_ui(dataset, probabilities_of):
@@ -87,7 +80,7 @@ def main() -> None:
         return
     dataset = dataset_or_stop()
     meta = read_meta(model_id)
-    predictor = _predictor(model_id, meta.created)
+    predictor = keras_predictor(model_id, meta.created)
     probabilities_of = lambda split: _split_probabilities(model_id, meta.created, split, dataset)  # noqa: E731
     image, caption, truth = image_picker_ui(dataset, probabilities_of)
     uploaded = st.session_state.get("exp_source") == "your image"
@@ -163,7 +156,7 @@ def _explain_image(model_id, meta, dataset, predictor, probabilities_of, image, 
     chosen = compare_panel(predictor, image, target, background, int(seed))
     faithfulness_panel(predictor, image, target, chosen, background, int(seed), dataset.images("test"))
     two_model_panel(
-        meta, image, method, settings, target, background, int(seed), attribution, _predictor, _tflite_predictor
+        meta, image, method, settings, target, background, int(seed), attribution, keras_predictor, _tflite_predictor
     )
     gallery_panel(predictor, dataset, method, settings, int(seed), probabilities_of)
     with st.expander("What each method answers, and how it fails"):
