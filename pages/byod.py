@@ -14,6 +14,7 @@ from pages.common import (
     current_dataset_name,
     current_size,
     dataset_or_stop,
+    fresh_upload,
     job_finished,
     keras_predictor,
     model_id_or_prompt,
@@ -119,8 +120,7 @@ def dataset_tab() -> None:
         st.session_state["byod_ds_source"] = (class_folder_zip(dataset_or_stop(), per_class=60), "example zip")
     left, right = st.columns(2)
     upload = left.file_uploader("Upload a .zip or .npz", type=["zip", "npz"], key="byod_ds_upload")
-    if upload is not None and st.session_state.get("byod_ds_upload_id") != upload.file_id:
-        st.session_state["byod_ds_upload_id"] = upload.file_id
+    if fresh_upload(upload, "byod_ds_upload_id"):
         st.session_state["byod_ds_source"] = (upload.getvalue(), "your upload")
     folder = right.file_uploader(
         "Or upload a folder of class folders",
@@ -128,9 +128,7 @@ def dataset_tab() -> None:
         key="byod_ds_folder",
         help="Your browser sends every file in the folder and its subfolders.",
     )
-    folder_id = tuple(f.file_id for f in folder or ())
-    if folder and st.session_state.get("byod_ds_folder_id") != folder_id:
-        st.session_state["byod_ds_folder_id"] = folder_id
+    if fresh_upload(folder, "byod_ds_folder_id"):
         st.session_state["byod_ds_source"] = ([(f.name, f.getvalue()) for f in folder], "your folder")
     source = st.session_state.get("byod_ds_source")
     if source is None:
@@ -193,8 +191,7 @@ def model_tab() -> None:
         "memory limits. `.h5`, SavedModel folders and pickles are refused, because they can run code."
     )
     upload = st.file_uploader("Upload a model", key="byod_model_upload", help="A .keras file, up to 50 MB.")
-    if upload is not None and st.session_state.get("byod_model_upload_id") != upload.file_id:
-        st.session_state["byod_model_upload_id"] = upload.file_id
+    if fresh_upload(upload, "byod_model_upload_id"):
         path = session_space().write(upload.getvalue(), ".keras")
         st.session_state["byod_model_file"] = (path, upload.name)
         st.session_state["byod_model_job"] = submit(_run_model_check, path)

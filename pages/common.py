@@ -205,6 +205,18 @@ def model_or_none(model_id: str | None):
         return None
 
 
+def fresh_upload(upload, key: str) -> bool:
+    """True on the first run that sees ``upload`` (a file, or a folder's list of files), False on later
+    reruns with the same upload: a page acts on a new file once, not on every widget change."""
+    if not upload:
+        return False
+    identity = tuple(f.file_id for f in upload) if isinstance(upload, list) else upload.file_id
+    if st.session_state.get(key) == identity:
+        return False
+    st.session_state[key] = identity
+    return True
+
+
 def session_space():
     """This browser session's private upload folder (removed when the session ends)."""
     from core.inputs.session_space import UploadSpace

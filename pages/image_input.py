@@ -9,6 +9,7 @@ import hashlib
 import streamlit as st
 
 from core.errors import MedLensError
+from pages.common import fresh_upload
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "tif", "tiff", "dcm", "dicom"]
 
@@ -32,8 +33,7 @@ def image_source_ui(prefix: str) -> tuple[bytes, str] | None:
         key=f"{prefix}_upload",
         help="The file stays in this browser session only and is forgotten when you close it.",
     )
-    if upload is not None and st.session_state.get(f"{prefix}_upload_id") != upload.file_id:
-        st.session_state[f"{prefix}_upload_id"] = upload.file_id
+    if fresh_upload(upload, f"{prefix}_upload_id"):
         st.session_state[state_key] = (upload.getvalue(), "your upload")
     return st.session_state.get(state_key)
 
