@@ -22,6 +22,7 @@ from core.inputs.archive import SafeZip
 from core.inputs.limits import LIMITS, Limits, human_bytes
 from core.inputs.sniff import HEAD_BYTES, describe, sniff
 
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 REQUIRED_MEMBERS = ("config.json", "metadata.json", "model.weights.h5")
 KERAS_MODULES = frozenset(
     {
@@ -154,26 +155,26 @@ def probe(path: Path, limits: Limits = LIMITS, should_stop: Callable[[], bool] |
     """Load ``path`` with safe mode in a child process under a time and memory limit; its shapes and size."""
     import psutil
 
-    command = [sys.executable, "-m", "core.inputs.model_probe", str(Path(path).resolve())]
-    root = Path(__file__).resolve().parents[2]
     from core.inputs.session_space import root as scratch_root
 
+    name = Path(path).name
+    command = [sys.executable, "-m", "core.inputs.model_probe", str(Path(path).resolve())]
     scratch_root().mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="medlens-probe-", dir=scratch_root()) as scratch:
-        env = {**os.environ, "PYTHONPATH": str(root), "HOME": scratch, "CUDA_VISIBLE_DEVICES": ""}
-        child = subprocess.Popen(
-            command, cwd=scratch, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-        )
-        reason = _watch(child, psutil.Process(child.pid), limits, should_stop)
-        output = child.stdout.read() if child.stdout else ""
+        env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "HOME": scratch, "CUDA_VISIBLE_DEVICES": ""}
+        answer = Path(scratch) / "answer.json"
+        with answer.open("w") as out:  # a file, not a pipe: a chatty child can never block on a full pipe
+            child = subprocess.Popen(command, cwd=scratch, env=env, stdout=out, stderr=subprocess.DEVNULL)
+            reason = _watch(child, psutil.Process(child.pid), limits, should_stop)
+        output = answer.read_text()
     if reason:
-        raise InputError(f"{Path(path).name} {reason}; refusing it.")
+        raise InputError(f"{name} {reason}; refusing it.")
     try:
         result = json.loads(output.strip().splitlines()[-1])
     except (ValueError, IndexError) as error:
-        raise InputError(f"{Path(path).name} could not be loaded (the check ended without an answer).") from error
+        raise InputError(f"{name} could not be loaded (the check ended without an answer).") from error
     if "error" in result:
-        raise InputError(f"{Path(path).name} could not be loaded safely: {result['error']}")
+        raise InputError(f"{name} could not be loaded safely: {result['error']}")
     return ModelCheck(
         tuple(result["input_shape"]),
         int(result["num_classes"]),
@@ -184,31 +185,35 @@ def probe(path: Path, limits: Limits = LIMITS, should_stop: Callable[[], bool] |
 
 
 def _watch(child: subprocess.Popen, process, limits: Limits, should_stop: Callable[[], bool] | None) -> str:
-    """'' when the child finished on its own; else why it was stopped (``Cancelled`` when asked to)."""
-    import psutil
-
+    """'' when the child finished on its own; else why it was killed (``Cancelled`` when asked to stop)."""
     from core.errors import Cancelled
 
     deadline = time.monotonic() + limits.model_check_seconds
-    while child.poll() is None:
-        try:
-            rss = process.memory_info().rss
-        except psutil.Error:
-            rss = 0
-        if rss > limits.model_check_memory_bytes:
-            child.kill()
-            child.wait()
-            return f"needed more than {human_bytes(limits.model_check_memory_bytes)} of memory to load"
+    reason = ""
+    while not reason and child.poll() is None:
         if should_stop is not None and should_stop():
-            child.kill()
-            child.wait()
-            raise Cancelled("The model check was cancelled; nothing was stored.")
-        if time.monotonic() > deadline:
-            child.kill()
-            child.wait()
-            return f"took longer than {limits.model_check_seconds:.0f} s to load"
-        time.sleep(0.05)
-    return ""
+            reason = "cancelled"
+        elif _rss(process) > limits.model_check_memory_bytes:
+            reason = f"needed more than {human_bytes(limits.model_check_memory_bytes)} of memory to load"
+        elif time.monotonic() > deadline:
+            reason = f"took longer than {limits.model_check_seconds:.0f} s to load"
+        else:
+            time.sleep(0.05)
+    if reason:
+        child.kill()
+        child.wait()
+    if reason == "cancelled":
+        raise Cancelled("The model check was cancelled; nothing was stored.")
+    return reason
+
+
+def _rss(process) -> int:
+    import psutil
+
+    try:
+        return process.memory_info().rss
+    except psutil.Error:  # the child has just exited
+        return 0
 
 
 def check_model_file(path: Path, limits: Limits = LIMITS, should_stop: Callable[[], bool] | None = None) -> ModelCheck:
