@@ -125,7 +125,3 @@ def load(name: str) -> Dataset:
         source=f"imported ({meta.source_kind})",
         modality="user images",
     )
-
-
-def delete(name: str) -> None:
-    shutil.rmtree(folder(name), ignore_errors=True)

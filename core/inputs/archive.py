@@ -38,7 +38,6 @@ class SafeZip:
     """A checked zip: ``members`` are the files it holds, ``read(member)`` their bytes within the caps."""
 
     def __init__(self, source: bytes | Path, limits: Limits = LIMITS) -> None:
-        self.limits = limits
         try:
             self._zip = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
             infos = self._zip.infolist()

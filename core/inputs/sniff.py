@@ -16,7 +16,6 @@ FORMATS.add("pickle", "Python pickle")(lambda head: len(head) >= 2 and head[0] =
 FORMATS.add("npy", "NumPy array (.npy)")(lambda head: head.startswith(b"\x93NUMPY"))
 FORMATS.add("gzip", "gzip archive")(lambda head: head.startswith(b"\x1f\x8b"))
 
-IMAGE_FORMATS = ("png", "jpeg", "tiff", "dicom")
 HEAD_BYTES = 132
 
 

@@ -10,8 +10,6 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-PYDICOM_FILES = None
-
 
 def pydicom_file(name: str) -> Path:
     import pydicom
