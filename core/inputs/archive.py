@@ -6,6 +6,7 @@ Nothing is extracted to disk; callers get the members' bytes.
 
 import io
 import stat
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,7 +38,7 @@ class Member:
 class SafeZip:
     """A checked zip: ``members`` are the files it holds, ``read(member)`` their bytes within the caps."""
 
-    def __init__(self, source: bytes | Path, limits: Limits = LIMITS) -> None:
+    def __init__(self, source: bytes | Path, limits: Limits = LIMITS, strict_names: bool = False) -> None:
         try:
             self._zip = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
             infos = self._zip.infolist()
@@ -53,7 +54,8 @@ class SafeZip:
                 f"The archive would unpack to {human_bytes(declared)}; the limit is "
                 f"{human_bytes(limits.max_archive_bytes)}."
             )
-        self.members = [member for info in infos if (member := _checked(info, limits)) is not None]
+        self.members = [member for info in infos if (member := _checked(info, limits, strict_names)) is not None]
+        check_unique([info.filename for info in infos])
 
     def read(self, member: Member) -> bytes:
         """The member's bytes; a member that inflates beyond its declared size is refused mid-stream."""
@@ -103,9 +105,29 @@ def safe_parts(name: str) -> tuple[str, ...]:
     return tuple(part for part in path.parts if part not in ("", "."))
 
 
-def _checked(info: zipfile.ZipInfo, limits: Limits) -> Member | None:
-    """The member for a regular file, None for a folder entry; refuses every unsafe kind of entry."""
+def check_unique(names: list[str]) -> None:
+    """Refuse two entries that are one file to a reader that normalises or ignores case.
+
+    A checker and a loader that resolve names differently would otherwise read different members
+    (``config.json`` and ``./config.json``; ``Config.json`` on a case-insensitive disk).
+    """
+    seen: set[str] = set()
+    for name in names:
+        key = unicodedata.normalize("NFC", "/".join(safe_parts(name.rstrip("/") or "."))).casefold()
+        if key in seen:
+            raise UnsafeArchive(f"The entry {name[:80]!r} appears twice under two spellings; refusing the upload.")
+        seen.add(key)
+
+
+def _checked(info: zipfile.ZipInfo, limits: Limits, strict_names: bool) -> Member | None:
+    """The member for a regular file, None for a folder entry; refuses every unsafe kind of entry.
+
+    ``strict_names``: a name must already be in its plain form (no ``./``, ``//`` or trailing dots).
+    """
     name = info.filename
+    plain = "/".join(safe_parts(name.rstrip("/") or "."))
+    if strict_names and name.rstrip("/") != plain:
+        raise UnsafeArchive(f"The entry {name[:80]!r} is not written in its plain form; refusing the archive.")
     if stat.S_ISLNK(info.external_attr >> 16):
         raise UnsafeArchive(f"The archive entry {name!r} is a symbolic link; refusing the archive.")
     if info.is_dir():

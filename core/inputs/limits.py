@@ -15,7 +15,8 @@ class Limits:
     max_model_config_bytes: int = 4 * 2**20
     max_model_bytes: int = 500 * 2**20
     model_check_seconds: float = 120.0
-    model_check_memory_bytes: int = 4 * 2**30
+    model_check_memory_bytes: int = 4 * 2**30  # resident memory of the probe, watched by the parent
+    model_check_address_space_bytes: int = 32 * 2**30  # virtual: TensorFlow reserves far more than it touches
 
 
 LIMITS = Limits()

@@ -124,7 +124,7 @@ def functional(*layers: dict) -> dict:
     return {
         "module": "tf_keras.src.engine.functional",
         "class_name": "Functional",
-        "config": {"layers": list(layers)},
+        "config": {"layers": [{"name": f"layer{i}", **layer} for i, layer in enumerate(layers)]},
         "registered_name": "Functional",
     }
 
@@ -135,3 +135,33 @@ def npy_declaring(shape: tuple[int, ...], payload: bytes = b"\x00" * 16) -> byte
     header = {"descr": "|u1", "fortran_order": False, "shape": shape}
     np.lib.format.write_array_header_1_0(buffer, header)
     return buffer.getvalue() + payload
+
+
+def op_layer_model(class_name: str, target: str, module: str = "keras", **config) -> dict:
+    """A Functional config whose op layer calls a TensorFlow function at load time: ``tf.io.write_file(target)``
+    through a ``_CONSTANT_VALUE`` inbound node with call kwargs (the attack of issue 10, item 1)."""
+    attack = {
+        "module": module,
+        "class_name": class_name,
+        "config": {"name": "w", "trainable": True, "dtype": "float32", **config},
+        "registered_name": None,
+        "name": "w",
+        "inbound_nodes": [[["_CONSTANT_VALUE", -1, target, {"kwargs": {"contents": "import os"}}]]],
+    }
+    image = {**layer("InputLayer", batch_input_shape=[None, 8, 8, 1], dtype="float32", name="image"), "name": "image"}
+    image["inbound_nodes"] = []
+    return {
+        "module": "tf_keras.src.engine.functional",
+        "class_name": "Functional",
+        "config": {
+            "name": "m",
+            "layers": [image, attack],
+            "input_layers": [["image", 0, 0]],
+            "output_layers": [["image", 0, 0]],
+        },
+        "registered_name": None,
+    }
+
+
+def write_file_attack(target: str) -> dict:
+    return op_layer_model("ClassMethod", target, cls_symbol="io.write_file", method_name="__call__")

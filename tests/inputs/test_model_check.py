@@ -7,7 +7,8 @@ import pytest
 
 from core.errors import InputError
 from core.inputs.limits import Limits
-from core.inputs.model_check import check_model_file, check_objects, inspect_config
+from core.inputs.model_check import check_model_file, inspect_config
+from core.inputs.model_gate import check_config
 
 
 def save(model, path):
@@ -67,7 +68,7 @@ def test_every_object_of_the_config_is_checked(tmp_path):
     config = json.loads(zipfile.ZipFile(path).read("config.json"))
     config["config"]["layers"][1]["config"]["kernel_initializer"]["module"] = "subprocess"
     with pytest.raises(InputError, match="subprocess"):
-        check_objects(config, "cnn.keras")
+        check_config(config, "cnn.keras")
 
 
 def test_the_probe_can_be_cancelled(tmp_path):
