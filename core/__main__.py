@@ -5,13 +5,18 @@ Errors the user can act on print one line on stderr and exit 1; bad arguments ex
 
 import argparse
 import json
+import logging
 import math
+import os
 import sys
+import traceback
 from collections.abc import Callable
 from typing import Any
 
 import core  # noqa: F401  (sets TF_USE_LEGACY_KERAS before anything imports TensorFlow)
 from core.errors import MedLensError
+from core.storage import atomic_write, sweep_stores
+from core.text import one_line
 
 Command = Callable[[argparse.Namespace], dict[str, Any]]
 COMMANDS: dict[str, Command] = {}
@@ -276,9 +281,7 @@ def cmd_explain(args: argparse.Namespace) -> dict[str, Any]:
     }
     if args.out:
         out = Path(args.out)
-        temp = out.with_name(f".{out.name}.tmp")
-        temp.write_bytes(overlay_png(image[0], result.maps[0]))
-        temp.replace(out)
+        atomic_write(out, overlay_png(image[0], result.maps[0]))
         summary["overlay"] = str(out)
     if args.npy:
         import numpy as np
@@ -318,9 +321,7 @@ def cmd_augment(args: argparse.Namespace) -> dict[str, Any]:
             args.seed,
         )
         out = Path(args.out)
-        temp = out.with_name(f".{out.name}.tmp")
-        temp.write_bytes(grid_png(result))
-        temp.replace(out)
+        atomic_write(out, grid_png(result))
         return {
             "pipeline": pipeline.name,
             "dataset": dataset.name,
@@ -566,13 +567,20 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
+        sweep_stores()
         result = COMMANDS[args.command](args)
     except MedLensError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {one_line(error)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # a bug or a system failure: one line here, the trace only when asked for
+        logging.getLogger("medlens").debug("unexpected failure", exc_info=True)
+        print(f"error: unexpected failure ({one_line(error)}); set MEDLENS_DEBUG=1 for details", file=sys.stderr)
+        if os.environ.get("MEDLENS_DEBUG"):
+            traceback.print_exc()
+        return 1
     if args.json:
         print(json.dumps(_clean(result), allow_nan=False))
     return 0

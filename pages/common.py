@@ -228,10 +228,11 @@ def session_space():
 
 @st.cache_resource(show_spinner=False)
 def sweep_stale_uploads() -> int:
-    """Once per server: remove session folders that a killed server left behind."""
+    """Once per server: remove session folders and half-saved store entries that a killed server left behind."""
     from core.inputs.session_space import sweep_stale
+    from core.storage import sweep_stores
 
-    return sweep_stale()
+    return sweep_stale() + sweep_stores()
 
 
 def session_scope() -> str:

@@ -8,8 +8,6 @@ a cancelled experiment resumes where it stopped and a finished one is never reco
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,6 +20,7 @@ from core.data.dataset import Dataset, Split
 from core.errors import Cancelled, MedLensError
 from core.models.metrics import evaluate
 from core.models.train import TrainConfig, train
+from core.storage import atomic_write
 
 DEFAULT_FRACTIONS = (0.01, 0.05, 0.1, 0.25, 1.0)
 EXPERIMENT_VERSION = 3  # bump when training changes, so stored runs of the old code are not reused
@@ -97,11 +96,7 @@ def run_one(
         "test_auc": test.auc,
         "epochs": result.epochs_run,
     }
-    folder.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=".", suffix=".json", dir=folder)
-    with os.fdopen(handle, "w") as out:
-        json.dump(record, out)
-    os.replace(temp, path)
+    atomic_write(path, json.dumps(record))
     return record
 
 

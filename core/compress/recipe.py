@@ -16,6 +16,7 @@ import core.compress.prune
 import core.compress.quantize  # noqa: F401  (each module registers its steps)
 from core.compress.steps import STEPS
 from core.errors import MedLensError
+from core.storage import atomic_write
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ class Recipe:
             raise MedLensError(f"The recipe is not valid JSON: {error}.") from error
 
     def save(self, path: Path) -> None:
-        Path(path).write_text(json.dumps(self.to_dict(), indent=2))
+        atomic_write(Path(path), json.dumps(self.to_dict(), indent=2))
 
 
 def _recipe(name: str, *steps: tuple[str, dict[str, Any]]) -> Recipe:

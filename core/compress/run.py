@@ -5,11 +5,10 @@ Cache: ``MEDLENS_HOME/cache/compress/<model hash>/<recipe hash>/`` holding ``res
 directory is written under a temporary name and renamed, so a crash leaves no half entry.
 """
 
+import contextlib
 import hashlib
 import json
-import os
 import shutil
-import tempfile
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from core.data.dataset import Dataset
 from core.errors import MedLensError
 from core.models.predict import check_compatible, predict_proba
 from core.models.store import save_keras
+from core.storage import publish, staging_folder
 
 PREFIX_MODELS = 8
 
@@ -190,8 +190,7 @@ class Compressor:
         flatbuffer = STEPS.get(export.kind).apply(model, self.dataset, export.params, context)
         context.report(f"measuring {recipe.name} on the test split")
         measurement = measure(flatbuffer, model, self.dataset, self.reference)
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
+        staging = staging_folder(folder.parent, folder.name)
         try:
             (staging / "model.tflite").write_bytes(flatbuffer)
             model_steps = [step.kind for step in recipe.steps[:-1]]
@@ -203,10 +202,8 @@ class Compressor:
                 "baseline": (baseline or measurement).to_dict(),
             }
             (staging / "result.json").write_text(json.dumps(record, indent=2))
-            if folder.exists():  # another run finished first: keep its result
-                shutil.rmtree(staging)
-            else:
-                os.replace(staging, folder)
+            with contextlib.suppress(FileExistsError):  # another run finished first: keep its result
+                publish(staging, folder, replace=False)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         return folder, model, measurement

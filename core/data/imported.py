@@ -1,15 +1,16 @@
 """Datasets users imported: ``MEDLENS_HOME/datasets/imported/<name>/`` with ``data.npz`` and ``meta.json``.
 
-Written only by an explicit save (``import-dataset`` or the page's Save button), atomically: a
-hidden staging folder renamed into place. Holds pixels, labels and class names, never the
-original file names (they can carry patient names).
+Written only by an explicit save (``import-dataset`` or the page's Save button), through
+``core.storage``: built in a hidden staging folder and published under a lock, so two saves of one
+name leave one dataset and one clear error. Holds pixels, labels and class names, never the
+original file names (they can carry patient names). An entry whose metadata cannot be read or
+breaks the naming rules is skipped by listings with a logged warning, never shown.
 """
 
 import json
-import os
+import logging
 import re
 import shutil
-import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,9 +20,13 @@ import numpy as np
 from core import paths
 from core.data.catalogue import CATALOGUE, SPLITS
 from core.data.dataset import Dataset, Split
-from core.errors import DatasetError
+from core.errors import DatasetError, MedLensError
+from core.storage import publish, staging_folder
+from core.text import check_names
 
 DATA_FILE, META_FILE = "data.npz", "meta.json"
+MAX_META_BYTES = 1 * 2**20
+LOG = logging.getLogger(__name__)
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
@@ -40,7 +45,7 @@ class ImportedMeta:
 
 
 def check_name(name: str) -> str:
-    if not NAME.match(name or ""):
+    if not isinstance(name, str) or not NAME.fullmatch(name):
         raise DatasetError(
             f"{name!r} cannot name a dataset: use 1-40 lower-case letters, digits, '-' or '_', "
             "starting with a letter or digit."
@@ -55,7 +60,7 @@ def folder(name: str) -> Path:
 
 
 def exists(name: str) -> bool:
-    return NAME.match(name or "") is not None and (paths.imported_datasets_dir() / name / META_FILE).is_file()
+    return isinstance(name, str) and NAME.fullmatch(name) is not None and (folder(name) / META_FILE).is_file()
 
 
 def save(dataset: Dataset, source_kind: str, seed: int, replace: bool = False) -> ImportedMeta:
@@ -63,6 +68,7 @@ def save(dataset: Dataset, source_kind: str, seed: int, replace: bool = False) -
     final = folder(dataset.name)
     if final.exists() and not replace:
         raise DatasetError(f"A dataset named {dataset.name!r} already exists; choose another name or replace it.")
+    check_names(dataset.class_names, "class name", 1000)
     height, _, channels = dataset.image_shape
     meta = ImportedMeta(
         name=dataset.name,
@@ -76,37 +82,58 @@ def save(dataset: Dataset, source_kind: str, seed: int, replace: bool = False) -
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         counts={split: dataset.class_counts(split).tolist() for split in SPLITS},
     )
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{dataset.name}.", dir=final.parent))
+    staging = staging_folder(final.parent, dataset.name)
     try:
         arrays = {f"{s}_{part}": getattr(dataset, part)(s) for s in SPLITS for part in ("images", "labels")}
         np.savez_compressed(staging / DATA_FILE, **arrays)
         (staging / META_FILE).write_text(json.dumps(asdict(meta), indent=2), encoding="utf-8")
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(staging, final)
-    except BaseException:
+        publish(staging, final, replace)
+    except FileExistsError as error:
+        raise DatasetError(
+            f"A dataset named {dataset.name!r} was saved by someone else a moment ago; choose another name."
+        ) from error
+    finally:
         shutil.rmtree(staging, ignore_errors=True)
-        raise
     return meta
 
 
 def read_meta(name: str) -> ImportedMeta:
     path = folder(name) / META_FILE
     try:
+        if path.stat().st_size > MAX_META_BYTES:
+            raise ValueError("its metadata is implausibly large")
         raw = json.loads(path.read_text(encoding="utf-8"))
-        return ImportedMeta(**{**raw, "class_names": tuple(raw["class_names"])})
+        meta = ImportedMeta(**{**raw, "class_names": check_names(raw["class_names"], "class name", 1000)})
     except FileNotFoundError as error:
         raise DatasetError(f"There is no imported dataset named {name!r}.") from error
-    except (OSError, ValueError, TypeError, KeyError) as error:
-        raise DatasetError(f"The imported dataset {name!r} is damaged ({error}); import it again.") from error
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, MedLensError) as error:
+        raise DatasetError(
+            f"The imported dataset {name!r} is damaged ({_first_line(error)}); import it again."
+        ) from error
+    if meta.name != name:
+        raise DatasetError(
+            f"The imported dataset {name!r} is damaged (it names itself {meta.name!r}); import it again."
+        )
+    return meta
+
+
+def _first_line(error: Exception) -> str:
+    return (str(error).splitlines() or [type(error).__name__])[0][:160]
 
 
 def list_imported() -> list[ImportedMeta]:
     root = paths.imported_datasets_dir()
     if not root.is_dir():
         return []
-    return [read_meta(entry.name) for entry in sorted(root.iterdir()) if exists(entry.name)]
+    found = []
+    for entry in sorted(root.iterdir()):
+        if not exists(entry.name):
+            continue
+        try:
+            found.append(read_meta(entry.name))
+        except DatasetError as error:
+            LOG.warning("skipping an imported dataset: %s", error)
+    return found
 
 
 def load(name: str) -> Dataset:

@@ -7,9 +7,8 @@ is written to disk, so no other session can read it and nothing of it outlives t
 """
 
 import hashlib
+import io
 import json
-import os
-import tempfile
 import time
 from collections import OrderedDict
 from contextlib import contextmanager
@@ -27,6 +26,7 @@ from core.data.dataset import to_float
 from core.errors import MedLensError
 from core.explain.base import METHODS, ExplainContext, Explanation
 from core.explain.predictor import Predictor
+from core.storage import atomic_write
 
 MEMORY_ENTRIES = 256
 _scope: ContextVar[str | None] = ContextVar("explain_scope", default=None)
@@ -67,13 +67,11 @@ def _disk_path(predictor: Predictor, key: str) -> Path:
 
 
 def _save(path: Path, explanation: Explanation) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=".", suffix=".npz", dir=path.parent)
-    os.close(handle)
     extras = {f"extra_{k}": v for k, v in explanation.extras.items()}
     meta = json.dumps({"method": explanation.method, "params": explanation.params, "seconds": explanation.seconds})
-    np.savez(temp, maps=explanation.maps, targets=explanation.targets, meta=np.array(meta), **extras)
-    os.replace(temp, path)
+    buffer = io.BytesIO()
+    np.savez(buffer, maps=explanation.maps, targets=explanation.targets, meta=np.array(meta), **extras)
+    atomic_write(path, buffer.getvalue())
 
 
 def _load(path: Path) -> Explanation | None:

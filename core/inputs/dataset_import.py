@@ -20,10 +20,11 @@ from core.data.catalogue import SPLITS
 from core.data.dataset import Dataset, Split
 from core.data.imported import check_name
 from core.errors import Cancelled, InputError, MedLensError
-from core.inputs.archive import SafeZip, UnsafeArchive, safe_parts
+from core.inputs.archive import SafeZip, UnsafeArchive, check_unique, safe_parts
 from core.inputs.images import fit_to, read_image, render
 from core.inputs.limits import LIMITS, Limits, human_bytes
 from core.inputs.sniff import HEAD_BYTES, sniff
+from core.text import check_names
 
 SPLIT_FOLDERS = {
     "train": "train",
@@ -117,7 +118,7 @@ def import_dataset(source: Path | bytes, name: str, **settings) -> tuple[Dataset
         )
     with SafeZip(data, config.limits) as archive:
         if archive.members and all(m.path.endswith(".npy") for m in archive.members):
-            _check_npy_headers(archive)
+            _check_npy_headers(archive, config.limits)
             return _from_npz(data, config)
         files = [_File(m.parts, (lambda m=m: archive.read(m))) for m in archive.members]
         return _from_files(iter(files), "class folders (zip)", config)
@@ -126,16 +127,20 @@ def import_dataset(source: Path | bytes, name: str, **settings) -> tuple[Dataset
 def import_uploaded_folder(uploads: list[tuple[str, bytes]], name: str, **settings) -> tuple[Dataset, ImportReport]:
     """A folder a browser uploaded: (relative path, bytes) per file, checked like zip entries."""
     config = ImportSettings(name, **settings)
-    limits = config.limits
-    if len(uploads) > limits.max_archive_members:
-        raise UnsafeArchive(f"The folder holds {len(uploads):,} files; the limit is {limits.max_archive_members:,}.")
-    total = sum(len(data) for _, data in uploads)
-    if total > limits.max_archive_bytes:
-        raise UnsafeArchive(
-            f"The folder holds {human_bytes(total)}; the limit is {human_bytes(limits.max_archive_bytes)}."
-        )
+    check_folder_upload(len(uploads), sum(len(data) for _, data in uploads), config.limits)
+    check_unique([path for path, _ in uploads])
     entries = [_File(safe_parts(path), (lambda data=data: data)) for path, data in uploads]
     return _from_files(iter(entries), "class folders (folder upload)", config)
+
+
+def check_folder_upload(files: int, total_bytes: int, limits: Limits = LIMITS) -> None:
+    """The caps of a browser folder upload, checked by the page from the sizes before any file is read."""
+    if files > limits.max_folder_files:
+        raise UnsafeArchive(f"The folder holds {files:,} files; the limit is {limits.max_folder_files:,}.")
+    if total_bytes > limits.max_folder_bytes:
+        raise UnsafeArchive(
+            f"The folder holds {human_bytes(total_bytes)}; the limit is {human_bytes(limits.max_folder_bytes)}."
+        )
 
 
 def _read_bytes(path: Path, limits: Limits) -> bytes:
@@ -186,15 +191,18 @@ def _from_files(files: Iterator[_File], source_kind: str, config: ImportSettings
         labelled.append((entry, split, parts[0]))
     if len(labelled) > limits.max_images:
         raise InputError(f"The source holds {len(labelled):,} images; the limit is {limits.max_images:,}.")
-    class_names = tuple(sorted({label for _, _, label in labelled}, key=str.lower))
+    class_names = check_names(
+        sorted({label for _, _, label in labelled}, key=str.lower), "class name", limits.max_classes
+    )
     if len(class_names) < 2:
         raise InputError(
             "A dataset needs at least two class folders (root/<class>/<images>); found "
             f"{len(class_names)}. Put each class's images in a folder named after the class."
         )
-    images, labels, split_of = [], [], []
+    index = {label: i for i, label in enumerate(class_names)}
+    stack = _ImageStack(len(labelled), config)
+    labels, split_of = [], []
     sizes, kinds, formats = Counter(), Counter(), Counter()
-    shape_rgb = (config.size, config.size, 3)
     for done, (entry, split, label) in enumerate(labelled, start=1):
         if config.should_stop is not None and config.should_stop():
             raise Cancelled("Import cancelled; nothing was saved.")
@@ -213,16 +221,14 @@ def _from_files(files: Iterator[_File], source_kind: str, config: ImportSettings
         sizes[f"{height}x{width}"] += 1
         kinds["gray" if depth == 1 else "colour"] += 1
         formats[decoded.format] += 1
-        images.append(fit_to(pixels, shape_rgb))
-        labels.append(class_names.index(label))
+        stack.add(pixels)
+        labels.append(index[label])
         split_of.append(split)
         if config.progress is not None:
             config.progress(done, len(labelled))
-    if not images:
+    if not labels:
         raise InputError("None of the files could be read as an image; see the reasons listed for each.")
-    stack = np.stack(images)
-    colour = config.channels == 3 or (config.channels is None and kinds["colour"] > 0)
-    stack = stack if colour else _to_gray(stack)
+    stack = stack.images()
     label_array = np.asarray(labels, dtype=np.int64)
     assignment = np.asarray(split_of) if splits_given else _stratified(label_array, config.seed)
     dataset, counts = _assemble(config.name, class_names, stack, label_array, assignment)
@@ -241,10 +247,34 @@ def _from_files(files: Iterator[_File], source_kind: str, config: ImportSettings
     return dataset, report
 
 
-def _to_gray(rgb: np.ndarray) -> np.ndarray:
-    """ITU-R 601 luma, as Pillow's convert('L') computes it."""
-    weights = np.array([299, 587, 114], dtype=np.uint32)
-    return ((rgb.astype(np.uint32) @ weights + 500) // 1000).astype(np.uint8)[..., np.newaxis]
+class _ImageStack:
+    """Images converted to the import's size and channels as they arrive, into one array allocated within
+    ``limits.max_import_bytes``: gray until the first colour image when channels are automatic."""
+
+    def __init__(self, count: int, config: ImportSettings) -> None:
+        self.config, self.count, self.kept = config, count, 0
+        self.array = self._allocate(3 if config.channels == 3 else 1)
+
+    def _allocate(self, channels: int) -> np.ndarray:
+        size, budget = self.config.size, self.config.limits.max_import_bytes
+        needed = self.count * size * size * channels
+        if needed > budget:
+            raise InputError(
+                f"{self.count:,} images at {size}x{size} would take {human_bytes(needed)}; the limit is "
+                f"{human_bytes(budget)}. Import at a smaller size or fewer images."
+            )
+        return np.empty((self.count, size, size, channels), dtype=np.uint8)
+
+    def add(self, pixels: np.ndarray) -> None:
+        if pixels.shape[2] == 3 and self.config.channels is None and self.array.shape[3] == 1:
+            colour = self._allocate(3)
+            colour[: self.kept] = self.array[: self.kept]  # broadcasts gray into all three channels
+            self.array = colour
+        self.array[self.kept] = fit_to(pixels, self.array.shape[1:])
+        self.kept += 1
+
+    def images(self) -> np.ndarray:
+        return self.array[: self.kept]
 
 
 def _stratified(labels: np.ndarray, seed: int) -> np.ndarray:
@@ -289,8 +319,10 @@ def _dataset(name: str, class_names: tuple[str, ...], splits: dict[str, Split]) 
     )
 
 
-def _check_npy_headers(archive: SafeZip) -> None:
-    """Refuse object arrays and arrays that declare more data than their member holds, before numpy allocates."""
+def _check_npy_headers(archive: SafeZip, limits: Limits) -> None:
+    """Refuse object arrays, arrays that declare more data than their member holds, and more image bytes than
+    the import budget, before numpy allocates."""
+    pixels = 0
     for member in archive:
         try:
             with archive.open(member) as handle:
@@ -303,8 +335,41 @@ def _check_npy_headers(archive: SafeZip) -> None:
             raise InputError(f"{member.path} in the .npz is not a valid array ({type(error).__name__}).") from error
         if dtype.hasobject:
             raise InputError(f"{member.path} holds Python objects, which MedLens never unpickles; save plain arrays.")
-        if int(np.prod(shape, dtype=np.float64)) * dtype.itemsize > member.size:
+        declared = int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
+        if declared > member.size:
             raise InputError(f"{member.path} declares more data than the file holds; the .npz is damaged.")
+        if member.path.endswith("_images.npy"):
+            pixels += declared
+    if pixels > limits.max_import_bytes:
+        raise InputError(
+            f"This .npz holds {human_bytes(pixels)} of images; the limit is {human_bytes(limits.max_import_bytes)}."
+        )
+
+
+def _check_npz_images(images_all: list[np.ndarray], limits: Limits) -> None:
+    """The folder rules for arrays: the image cap, the 8-512 px size range, one size for all splits."""
+    total = sum(len(images) for images in images_all)
+    if total > limits.max_images:
+        raise InputError(f"This .npz holds {total:,} images; the limit is {limits.max_images:,}.")
+    shapes = {images.shape[1:3] for images in images_all}
+    if len(shapes) != 1:
+        raise InputError(f"The splits have different image sizes {sorted(shapes)}; they must share one.")
+    height, width = shapes.pop()
+    if height != width or not 8 <= height <= 512:
+        raise InputError(f"The images are {height}x{width}; MedLens imports square images of 8 to 512 pixels.")
+
+
+def _npz_class_names(names: np.ndarray | None, num_classes: int, limits: Limits) -> tuple[str, ...]:
+    """``class_names`` as checked display names, one per class; ``class 0``, ``class 1`` … when absent."""
+    if names is None:
+        return tuple(f"class {i}" for i in range(max(num_classes, 2)))
+    if names.ndim != 1 or names.dtype.kind not in "U":
+        raise InputError(f"class_names is {names.dtype} {names.shape}; expected a 1-D list of text, one per class.")
+    if len(names) < max(num_classes, 2):
+        raise InputError(f"The labels name {num_classes} classes but class_names lists {len(names)}.")
+    if len(names) > num_classes and num_classes >= 2:
+        raise InputError(f"class_names lists {len(names)} names but the labels use {num_classes} classes.")
+    return check_names([str(n) for n in names], "class name", limits.max_classes)
 
 
 def _from_npz(data: bytes, config: ImportSettings) -> tuple[Dataset, ImportReport]:
@@ -343,15 +408,13 @@ def _from_npz(data: bytes, config: ImportSettings) -> tuple[Dataset, ImportRepor
                 f"{split} has {len(images)} images and {len(labels)} labels; they must match, and not be 0."
             )
     flat = [labels.reshape(-1).astype(np.int64) for labels in labels_all]
+    _check_npz_images(images_all, config.limits)
     if min(f.min() for f in flat) < 0:
         raise InputError("Labels must be class indices 0, 1, 2, …; found a negative label.")
     num_classes = int(max(f.max() for f in flat)) + 1
-    class_names = tuple(str(n) for n in names) if names is not None else tuple(f"class {i}" for i in range(num_classes))
-    if len(class_names) < max(num_classes, 2):
-        raise InputError(f"The labels name {num_classes} classes but class_names lists {len(class_names)}.")
-    shapes = {images.shape[1:3] for images in images_all}
-    if len(shapes) != 1:
-        raise InputError(f"The splits have different image sizes {sorted(shapes)}; they must share one.")
+    if num_classes > config.limits.max_classes:
+        raise InputError(f"The labels name {num_classes:,} classes; the limit is {config.limits.max_classes:,}.")
+    class_names = _npz_class_names(names, num_classes, config.limits)
     splits = {
         s: Split(images if images.ndim == 4 else images[..., np.newaxis], f)
         for s, images, f in zip(SPLITS, images_all, flat, strict=True)

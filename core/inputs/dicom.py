@@ -13,7 +13,7 @@ import numpy as np
 
 from core.errors import InputError, MedLensError
 from core.inputs.deid import scrubber, technical_summary
-from core.inputs.images import DECODERS, INTERRUPTS, DecodedImage, Window, check_pixels
+from core.inputs.images import DECODERS, INTERRUPTS, DecodedImage, Window, check_decoded_bytes, check_pixels
 from core.inputs.limits import Limits
 from core.registry import Registry
 
@@ -97,6 +97,7 @@ def _image(dataset, limits: Limits) -> DecodedImage:
     if frames > limits.max_frames:
         raise InputError(f"This DICOM file has {frames} frames; the limit is {limits.max_frames}.")
     check_pixels(rows * columns * frames * samples, limits, "This DICOM file")
+    check_decoded_bytes(rows * columns * frames * samples * 4, limits, "This DICOM file")  # as float32 values
     syntax = dataset.file_meta.get("TransferSyntaxUID")
     try:
         pixels = dataset.pixel_array
@@ -134,9 +135,34 @@ def _values(dataset, pixels: np.ndarray) -> tuple[np.ndarray, str]:
         rgb = apply_color_lut(pixels, dataset).astype(np.float32)
         return rgb * (255.0 / max(float(rgb.max()), 1.0)), photometric
     if photometric.startswith("MONOCHROME"):
-        return np.asarray(apply_modality_lut(pixels, dataset), dtype=np.float32), photometric
+        if "ModalityLUTSequence" in dataset:
+            return np.asarray(apply_modality_lut(pixels, dataset), dtype=np.float32), photometric
+        slope, intercept = _rescale(dataset)
+        values = pixels.astype(np.float32)  # in float32 throughout: pydicom's own LUT goes through float64
+        if slope != 1.0:
+            values *= np.float32(slope)
+        if intercept != 0.0:
+            values += np.float32(intercept)
+        return values, photometric
     bits = int(dataset.get("BitsStored", 8) or 8)
     return pixels.astype(np.float32) * (255.0 / (2**bits - 1)), photometric
+
+
+def _rescale(dataset) -> tuple[float, float]:
+    """RescaleSlope and RescaleIntercept; refuses values that would turn every pixel into NaN or infinity."""
+    try:
+        slope, intercept = (
+            float(value) if (value := dataset.get(keyword)) not in (None, "") else default
+            for keyword, default in (("RescaleSlope", 1.0), ("RescaleIntercept", 0.0))
+        )
+    except (TypeError, ValueError) as error:
+        raise InputError("This DICOM file's rescale slope or intercept is not a number; refusing it.") from error
+    if not (np.isfinite(slope) and np.isfinite(intercept)) or slope == 0 or abs(slope) > 1e6 or abs(intercept) > 1e9:
+        raise InputError(
+            "This DICOM file's rescale slope or intercept is not a usable number (infinite, NaN, zero or absurd); "
+            "its pixels cannot be turned into values."
+        )
+    return slope, intercept
 
 
 def _file_window(dataset) -> Window | None:

@@ -82,6 +82,14 @@ def check_pixels(count: int, limits: Limits, what: str) -> None:
         raise InputError(f"{what} has {count:,} pixels; the limit is {limits.max_pixels:,}. Use a smaller image.")
 
 
+def check_decoded_bytes(count: int, limits: Limits, what: str) -> None:
+    """Refuse before decoding when the pixels (or one tile or strip of them) would take more than the budget."""
+    if count > limits.max_decoded_bytes:
+        raise InputError(
+            f"{what} would take {human_bytes(count)} to decode; the limit is {human_bytes(limits.max_decoded_bytes)}."
+        )
+
+
 def _pil_decode(data: bytes, kind: str, limits: Limits) -> DecodedImage:
     from PIL import Image
 
@@ -91,11 +99,10 @@ def _pil_decode(data: bytes, kind: str, limits: Limits) -> DecodedImage:
             warnings.simplefilter("ignore")  # e.g. corrupt EXIF: the pixels are what matter
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=[name]) as opened:
-                pages = int(getattr(opened, "n_frames", 1))
-                if pages > limits.max_frames:
-                    raise InputError(f"This {name} file has {pages} pages; the limit is {limits.max_frames}.")
-                check_pixels(opened.width * opened.height * pages, limits, f"This {name} image")
-                frames, window = _pil_frames(opened, pages, name)
+                pages = _count_pages(opened, name, limits)
+                opened.seek(0)
+                width, height = opened.size
+                frames, window = _pil_frames(opened, pages, name, limits)
     except MedLensError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
@@ -106,39 +113,97 @@ def _pil_decode(data: bytes, kind: str, limits: Limits) -> DecodedImage:
         raise InputError(
             f"This {name} file is damaged or incomplete and cannot be decoded ({_short(error)})."
         ) from error
-    height, width, channels = frames.shape[1:]
+    channels = frames.shape[3]
     summary = {"format": name, "height": height, "width": width, "channels": channels}
+    if frames.shape[1:3] != (height, width):
+        summary["reduced to"] = f"{frames.shape[2]}x{frames.shape[1]}"
     if pages > 1:
         summary["pages"] = pages
     return DecodedImage(frames, kind, window, summary=summary)
 
 
-def _pil_frames(opened, pages: int, name: str) -> tuple[np.ndarray, Window]:
-    """Every page of a multi-page file (TIFF stacks, animated PNG) as frames of one size."""
+_SAMPLE_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2}  # per band; others 4
+
+
+def _count_pages(opened, name: str, limits: Limits) -> int:
+    """Pages, each checked from its header before any is decoded; stops counting past the frame limit."""
+    total_pixels = 0
+    page = 0
+    while True:
+        try:
+            opened.seek(page)
+        except EOFError:
+            return page
+        if page >= limits.max_frames:
+            raise InputError(f"This {name} file has more than {limits.max_frames} pages, the limit.")
+        what = f"Page {page + 1} of this {name} file" if page else f"This {name} image"
+        width, height = opened.size
+        total_pixels += width * height
+        check_pixels(total_pixels, limits, what if page == 0 else f"This {name} file's pages together")
+        sample = _SAMPLE_BYTES.get(opened.mode, 4) * len(opened.getbands())
+        check_decoded_bytes(width * height * sample, limits, what)
+        for tile in _tiff_blocks(opened, width, height):
+            check_decoded_bytes(tile * sample, limits, f"One tile of {what.lower()}")
+        page += 1
+
+
+def _tiff_blocks(opened, width: int, height: int) -> list[int]:
+    """Pixels in one TIFF tile and one strip as the header declares them (libtiff allocates one whole)."""
+    tags = getattr(opened, "tag_v2", None)
+    if tags is None:
+        return []
+    blocks = []
+    tile_width, tile_length = tags.get(322), tags.get(323)
+    if tile_width or tile_length:
+        blocks.append(int(tile_width or 0) * int(tile_length or 0))
+    rows = tags.get(278)
+    if rows:
+        blocks.append(min(int(rows), height) * width)
+    return blocks
+
+
+def _pil_frames(opened, pages: int, name: str, limits: Limits) -> tuple[np.ndarray, Window]:
+    """Every page of a multi-page file (TIFF stacks, animated PNG) as frames of one size, reduced to fit
+    ``limits.max_side`` as they are decoded (JPEG at decode time), so a huge image never lives in float."""
     values = []
     for page in range(pages):
         opened.seek(page)
-        opened.load()
-        page_values, window = _pil_values(opened)
+        page_values, window = _pil_values(opened, limits.max_side)
         if values and page_values.shape != values[0].shape:
             raise InputError(f"The pages of this {name} file differ in size or channels; save them as separate files.")
         values.append(page_values)
     frames = np.stack(values)
+    if not np.isfinite(frames).all():
+        raise InputError(f"This {name} file holds NaN or infinite pixel values; export it again with real numbers.")
     return frames, window if window == EIGHT_BIT else Window.spanning(frames)
 
 
-def _pil_values(opened) -> tuple[np.ndarray, Window]:
+def _reduced_size(size: tuple[int, int], max_side: int) -> tuple[int, int]:
+    scale = max_side / max(size)
+    return size if scale >= 1 else (max(1, round(size[0] * scale)), max(1, round(size[1] * scale)))
+
+
+def _pil_values(opened, max_side: int) -> tuple[np.ndarray, Window]:
     """float32 (H, W, C) and a default window: 0-255 for 8-bit, the value range for 16-bit and float."""
+    from PIL import Image
+
+    target = _reduced_size(opened.size, max_side)
+    if opened.format == "JPEG" and target != opened.size:
+        opened.draft(opened.mode, target)  # libjpeg decodes at 1/2, 1/4 or 1/8 scale directly
+    opened.load()
     mode = opened.mode
-    if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
-        values = np.asarray(opened, dtype=np.float32)[..., np.newaxis]
-        return values, Window.spanning(values)
-    gray = mode in ("1", "L", "LA", "La") or (mode == "P" and _palette_is_gray(opened))
-    converted = opened.convert("L" if gray else "RGB")
-    values = np.asarray(converted, dtype=np.float32)
+    high = mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F")
+    if high:
+        image = opened.convert("F") if mode != "F" else opened
+    else:
+        gray = mode in ("1", "L", "LA", "La") or (mode == "P" and _palette_is_gray(opened))
+        image = opened.convert("L" if gray else "RGB")
+    if image.size != target:
+        image = image.resize(target, Image.Resampling.BOX)
+    values = np.asarray(image, dtype=np.float32)
     if values.ndim == 2:
         values = values[..., np.newaxis]
-    return values, EIGHT_BIT
+    return values, (Window.spanning(values) if high and np.isfinite(values).all() else EIGHT_BIT)
 
 
 def _palette_is_gray(opened) -> bool:

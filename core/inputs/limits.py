@@ -7,11 +7,17 @@ from dataclasses import dataclass
 class Limits:
     max_file_bytes: int = 50 * 2**20  # the app's upload limit (.streamlit/config.toml maxUploadSize)
     max_pixels: int = 40_000_000  # one decoded image or DICOM frame stack
-    max_frames: int = 512  # DICOM multi-frame
+    max_decoded_bytes: int = 160 * 2**20  # one page, frame stack, tile or strip as decoded (40 MP of float32)
+    max_side: int = 2048  # larger images are reduced to this as they are decoded: enough to read, bounded memory
+    max_frames: int = 512  # DICOM multi-frame, TIFF pages
     max_archive_members: int = 20_000
     max_archive_bytes: int = 1 * 2**30  # total uncompressed size of a zip
     max_compression_ratio: int = 200  # per member: zip bombs compress ~1000:1, images rarely 20:1
     max_images: int = 200_000  # in an imported dataset
+    max_classes: int = 1_000
+    max_import_bytes: int = 512 * 2**20  # an imported dataset's pixels at its stored size
+    max_folder_files: int = 5_000  # a browser folder upload (each file is held in memory by the server)
+    max_folder_bytes: int = 512 * 2**20
     max_model_config_bytes: int = 4 * 2**20
     max_model_bytes: int = 500 * 2**20
     model_check_seconds: float = 120.0

@@ -14,6 +14,8 @@ import uuid
 import weakref
 from pathlib import Path
 
+from core.storage import atomic_write
+
 PREFIX = "medlens-session-"
 _SUFFIX = re.compile(r"^\.[a-z0-9]{1,8}$")
 
@@ -34,14 +36,7 @@ class UploadSpace:
         """Store ``data`` under a random name (the user's file name is never used on disk)."""
         suffix = suffix.lower() if _SUFFIX.match(suffix.lower()) else ""
         target = self.path / f"{uuid.uuid4().hex}{suffix}"
-        handle, temp = tempfile.mkstemp(prefix=".", dir=self.path)
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-            os.replace(temp, target)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        atomic_write(target, data)
         return target
 
     def files(self) -> list[Path]:

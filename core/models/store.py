@@ -6,10 +6,10 @@ to deserialise Python code (Lambda layers) hidden in a ``.keras`` file.
 """
 
 import json
+import logging
 import os
 import re
 import shutil
-import tempfile
 import time
 import uuid
 import zipfile
@@ -19,11 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from core import paths
-from core.errors import ModelError
+from core.errors import MedLensError, ModelError
+from core.storage import atomic_write_json, locked, publish, staging_folder
+from core.text import check_name
 
 MODEL_FILE = "model.keras"
 META_FILE = "meta.json"
-_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,127}$")
+_ID = re.compile(r"[a-z0-9][a-z0-9_.-]{0,127}")
+MAX_NAME = 120
+LOG = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,7 @@ class ModelMeta:
 
 
 def model_dir(model_id: str) -> Path:
-    if not _ID.match(model_id):
+    if not isinstance(model_id, str) or not _ID.fullmatch(model_id):
         raise ModelError(f"{model_id!r} is not a valid model id.")
     return paths.models_dir() / model_id
 
@@ -65,22 +69,25 @@ def save(model, meta_fields: dict[str, Any]) -> ModelMeta:
     root.mkdir(parents=True, exist_ok=True)
     model_id = meta_fields.get("id") or new_id(meta_fields["dataset"], meta_fields["arch"])
     final = model_dir(model_id)
-    staging = Path(tempfile.mkdtemp(prefix=f".{model_id}.", dir=root))
+    name = _checked_name(meta_fields.get("name") or model_id)
+    staging = staging_folder(root, model_id)
     try:
         save_keras(model, staging / MODEL_FILE)
         meta = ModelMeta(
             **{
                 **meta_fields,
                 "id": model_id,
-                "name": meta_fields.get("name") or model_id,
+                "name": name,
                 "params": int(model.count_params()),
                 "file_bytes": (staging / MODEL_FILE).stat().st_size,
                 "created": meta_fields.get("created") or datetime.now(UTC).isoformat(timespec="seconds"),
             }
         )
-        _write_json(staging / META_FILE, asdict(meta))
-        os.replace(staging, final)
+        atomic_write_json(staging / META_FILE, asdict(meta))
+        publish(staging, final, replace=False)
         return meta
+    except FileExistsError as error:
+        raise ModelError(f"A model with the id {model_id!r} is already in the store.") from error
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -106,7 +113,8 @@ def list_models(dataset: str | None = None) -> list[ModelMeta]:
             continue
         try:
             meta = read_meta(folder.name)
-        except ModelError:
+        except ModelError as error:
+            LOG.warning("skipping a stored model: %s", error)
             continue
         if dataset is None or meta.dataset == dataset:
             found.append(meta)
@@ -116,11 +124,13 @@ def list_models(dataset: str | None = None) -> list[ModelMeta]:
 def read_meta(model_id: str) -> ModelMeta:
     path = model_dir(model_id) / META_FILE
     if not path.is_file():
-        raise ModelError(f"No model {model_id!r} in the store ({paths.models_dir()}).")
+        raise ModelError(f"No model {model_id!r} in the model store.")
     try:
-        return ModelMeta(**json.loads(path.read_text()))
-    except (json.JSONDecodeError, TypeError) as error:
-        raise ModelError(f"The metadata of model {model_id!r} is damaged: {error}.") from error
+        meta = ModelMeta(**json.loads(path.read_text()))
+        check_name(meta.name, "model name", MAX_NAME)
+    except (OSError, ValueError, TypeError, MedLensError) as error:
+        raise ModelError(f"The metadata of model {model_id!r} is damaged: {_first_line(error)}.") from error
+    return meta
 
 
 def load(model_id: str):
@@ -147,11 +157,14 @@ def load_keras_file(path: Path):
 
 
 def rename(model_id: str, name: str) -> ModelMeta:
-    name = name.strip()
-    if not name or len(name) > 120:
-        raise ModelError("A model name must have 1 to 120 characters.")
-    meta = asdict(read_meta(model_id)) | {"name": name}
-    _write_json(model_dir(model_id) / META_FILE, meta)
+    """Give a stored model a display name: checked like every name other users see, unique ignoring case."""
+    name = _checked_name(name.strip() if isinstance(name, str) else name)
+    with locked(paths.models_dir(), "names"):
+        taken = {m.name.casefold() for m in list_models() if m.id != model_id}
+        if name.casefold() in taken:
+            raise ModelError(f"Another model is already named {name!r}; choose another name.")
+        meta = asdict(read_meta(model_id)) | {"name": name}
+        atomic_write_json(model_dir(model_id) / META_FILE, meta)
     return ModelMeta(**meta)
 
 
@@ -163,10 +176,11 @@ def delete(model_id: str) -> None:
     shutil.rmtree(trash, ignore_errors=True)
 
 
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    temp = path.with_name(f".{path.name}.tmp")
-    temp.write_text(json.dumps(data, indent=2, sort_keys=True))
-    os.replace(temp, path)
+def _checked_name(name: object) -> str:
+    try:
+        return check_name(name, "model name", MAX_NAME)
+    except MedLensError as error:
+        raise ModelError(str(error)) from error
 
 
 def _first_line(error: Exception) -> str:

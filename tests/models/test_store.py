@@ -59,8 +59,37 @@ def test_unknown_and_malformed_ids_are_refused():
 
 
 def test_empty_names_are_refused(saved):
-    with pytest.raises(ModelError, match="1 to 120 characters"):
+    with pytest.raises(ModelError, match="empty"):
         store.rename(saved.id, "   ")
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("![scan](https:attacker.example) **Model recalled**", "formatting or links"),
+        ("line one\nline two", "line-break"),
+        ("x" * 121, "limit is 120"),
+        ("right\u202eto-left", "invisible"),
+    ],
+)
+def test_model_names_follow_the_one_naming_rule(saved, name, reason):
+    with pytest.raises(ModelError, match=reason):
+        store.rename(saved.id, name)
+
+
+def test_model_names_are_unique_ignoring_case_and_ids_match_whole(saved):
+    other = store.save(build("small_cnn", (28, 28, 1), 2), {**META, "name": "Baseline"})
+    with pytest.raises(ModelError, match="already named"):
+        store.rename(saved.id, "baseline")
+    assert store.rename(other.id, "BASELINE").name == "BASELINE"  # its own name, in another case
+    with pytest.raises(ModelError, match="not a valid model id"):
+        store.read_meta(saved.id + "\n")
+
+
+def test_an_unreadable_entry_is_skipped_with_a_warning(saved, caplog):
+    (saved.path / "meta.json").write_text("{broken")
+    assert store.list_models() == []
+    assert "skipping a stored model" in caplog.text
 
 
 def test_corrupt_keras_file_is_a_clear_error(saved):
