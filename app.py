@@ -1,10 +1,13 @@
 """MedLens: one router and the session pickers; each page lives in ``pages/``."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from pages.common import sidebar_context, sweep_stale_uploads
 
-st.set_page_config(page_title="MedLens", page_icon=":material/biotech:", layout="wide")
+ICON = Path(__file__).resolve().parent / "assets" / "medlens-icon.png"  # a local file: no request to another host
+st.set_page_config(page_title="MedLens", page_icon=str(ICON), layout="wide")
 
 PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),

@@ -6,14 +6,17 @@
 poll it from a fragment.
 """
 
+import logging
 import threading
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from core.errors import Cancelled, MedLensError
+from core.text import one_line
+
+LOG = logging.getLogger("medlens.jobs")
 
 PENDING, RUNNING, DONE, FAILED, CANCELLED = "pending", "running", "done", "failed", "cancelled"
 
@@ -72,10 +75,11 @@ def submit(fn: Callable[..., Any], *args: Any, name: str = "", **kwargs: Any) ->
         except Cancelled as error:
             job.status, job.error = CANCELLED, str(error)
         except MedLensError as error:
-            job.status, job.error = FAILED, str(error)
-        except Exception as error:  # a bug: keep the trace for the page to show
+            job.status, job.error = FAILED, one_line(error)
+        except Exception as error:  # a bug: one sentence for the page, the trace for the server log only
+            LOG.exception("job %s failed", job.name)
             job.status = FAILED
-            job.error = f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=5)}"
+            job.error = f"Something went wrong ({one_line(error, 160)}); the details are in the server log."
         finally:
             job.finished = time.time()
 

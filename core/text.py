@@ -6,6 +6,7 @@ controlled — names, file names, error text quoting them — goes through ``esc
 renders it as Markdown, so even a name stored before these rules shows as the letters it is.
 """
 
+import re
 import string
 import unicodedata
 
@@ -14,6 +15,7 @@ from core.errors import InputError, MedLensError
 # Characters that start Markdown or HTML constructs: links and images, emphasis, code, tables, headings, tags.
 METACHARACTERS = frozenset("`*[]<>#|\\~!{}$&^")
 _ESCAPED = {ord(c): "\\" + c for c in string.punctuation}
+_SERVER_PATH = re.compile(r"(?<![:/\\\w.])(?:[A-Za-z]:)?(?:[/\\][^/\\\s'\"]+)+[/\\]([^/\\\s'\"]+)")
 
 
 def check_name(value: object, what: str, max_length: int = 64) -> str:
@@ -58,5 +60,10 @@ def one_line(error: BaseException | str, limit: int = 300) -> str:
     """An error as one line of plain text for a person: its message (or type), whitespace collapsed, cut."""
     text = " ".join(str(error).split()) or type(error).__name__
     if isinstance(error, BaseException) and not isinstance(error, MedLensError):
-        text = f"{type(error).__name__}: {text}"
+        text = f"{type(error).__name__}: {hide_paths(text)}"
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def hide_paths(text: str) -> str:
+    """``text`` with every absolute file path cut to its last part: pages never show the server's folders."""
+    return _SERVER_PATH.sub(r"\1", text)

@@ -3,7 +3,15 @@
 import numpy as np
 import streamlit as st
 
-from pages.common import dataset_or_stop, job_running, param_widgets, route_through_app, teaching_note
+from pages.common import (
+    dataset_or_stop,
+    job_running,
+    param_widgets,
+    plain,
+    route_through_app,
+    show_error,
+    teaching_note,
+)
 
 STEPS_KEY, JOB_KEY = "aug_steps", "aug_efficiency_job"
 PIPELINE_KEY = "aug_pipeline"  # the built Pipeline, for the Train page
@@ -67,7 +75,7 @@ def builder_ui():
     try:
         pipeline = Pipeline("my pipeline", tuple(OpStep(s["op"], s["params"], s["probability"]) for s in steps))
     except MedLensError as error:
-        st.error(str(error))
+        show_error(error)
         return None
     st.session_state[PIPELINE_KEY] = pipeline
     return pipeline
@@ -86,7 +94,7 @@ def import_export_ui(pipeline) -> None:
             st.session_state["aug_imported"] = upload.file_id
             st.rerun()
         except MedLensError as error:
-            st.error(str(error))
+            show_error(error)
     with st.expander("Python snippet"):
         st.code(pipeline.snippet(), language="python")
 
@@ -161,7 +169,7 @@ def efficiency_ui(pipeline, dataset) -> None:
         if current is not None and job_running(current, "aug_eff_cancel"):
             pass
         elif current is not None and current.error:
-            (st.warning if current.status == "cancelled" else st.error)(current.error)
+            (st.warning if current.status == "cancelled" else st.error)(plain(current.error))
         rows = cached_rows(dataset, pipeline, config)
         if rows:
             st.plotly_chart(efficiency_chart(rows), key="aug_eff_chart")
@@ -175,7 +183,7 @@ def efficiency_ui(pipeline, dataset) -> None:
 def main() -> None:
     st.title("Augment")
     dataset = dataset_or_stop()
-    st.caption(f"{dataset.title} · build a pipeline; it is applied only while training.")
+    st.caption(f"{plain(dataset.title)} · build a pipeline; it is applied only while training.")
     pipeline = builder_ui()
     if pipeline is None:
         return

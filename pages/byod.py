@@ -18,10 +18,12 @@ from pages.common import (
     job_finished,
     keras_predictor,
     model_id_or_prompt,
+    plain,
     route_through_app,
     select_model,
     session_scope,
     session_space,
+    show_error,
     teaching_note,
 )
 from pages.image_input import decoded_or_error, fingerprint, image_source_ui, summary_rows, window_ui
@@ -44,7 +46,7 @@ def image_tab() -> None:
         try:
             pixels = render(decoded, frame, window)
         except MedLensError as error:
-            st.error(str(error))
+            show_error(error)
             return
         st.image(pixels if pixels.shape[2] == 3 else pixels[..., 0], width=320)
         st.caption(f"{label} · {decoded.format.upper()} · window W {window.width:g} / L {window.center:g}")
@@ -68,12 +70,12 @@ def predict_panel(fit_to_model, image_id: str) -> None:
     try:
         predictor = keras_predictor(model_id, read_meta(model_id).created)
     except MedLensError as error:
-        st.error(str(error))
+        show_error(error)
         return
     image = fit_to_model(dataset.image_shape)
     probabilities = predictor(image[np.newaxis].astype(np.float32) / 255.0)[0]
     best = int(probabilities.argmax())
-    st.markdown(f"The model says **{dataset.class_names[best]}** ({probabilities[best]:.1%}).")
+    st.markdown(f"The model says **{plain(dataset.class_names[best])}** ({probabilities[best]:.1%}).")
     st.bar_chart({n: float(p) for n, p in zip(dataset.class_names, probabilities, strict=True)}, horizontal=True)
     st.caption(
         f"What the model sees: {dataset.image_shape[0]}x{dataset.image_shape[1]}, "
@@ -85,7 +87,7 @@ def predict_panel(fit_to_model, image_id: str) -> None:
         with st.spinner("Explaining…"):
             result = explain(predictor, image[np.newaxis], method, scope=session_scope())
     except MedLensError as error:
-        st.error(str(error))
+        show_error(error)
         return
     st.plotly_chart(
         explain_figures.overlay_figure(
@@ -146,32 +148,32 @@ def dataset_tab() -> None:
     if job is None or not job_finished(job, "byod_ds_cancel", "Reading: "):
         return
     if job.error is not None:
-        st.error(str(job.error))
+        show_error(job.error)
         return
     dataset, report = job.result
     try:
         dataset = replace(dataset, name=imported.check_name(name), title=name)
     except MedLensError as error:
-        st.error(str(error))
+        show_error(error)
         return
     for line in report.lines():
-        st.markdown(f"- {line}")
+        st.markdown(f"- {plain(line)}")
     balance = {s: dict(zip(report.class_names, counts, strict=True)) for s, counts in report.counts.items()}
     st.bar_chart(balance, stack=True, horizontal=True)
     if report.refused:
         with st.expander(f"{len(report.refused)} files skipped, with reasons"):
             st.dataframe([{"file": p, "reason": r} for p, r in report.refused], hide_index=True)
     overwrite = imported.exists(dataset.name) and st.checkbox(
-        f"Replace the existing dataset {dataset.name!r}", key="byod_ds_replace"
+        f"Replace the existing dataset {plain(dataset.name)}", key="byod_ds_replace"
     )
-    if st.button(f"Save as dataset {dataset.name!r}", key="byod_ds_save"):
+    if st.button(f"Save as dataset {plain(dataset.name)}", key="byod_ds_save"):
         try:
             meta = imported.save(dataset, report.source_kind, report.seed, replace=bool(overwrite))
         except MedLensError as error:
-            st.error(str(error))
+            show_error(error)
             return
         select_model(None, meta.name, meta.size)
-        st.success(f"Saved. {meta.name!r} is now the session's dataset; every page and session can pick it.")
+        st.success(f"Saved. {plain(meta.name)} is now the session's dataset; every page and session can pick it.")
 
 
 def _run_model_check(job, path):
@@ -199,7 +201,7 @@ def model_tab() -> None:
     if job is None or not job_finished(job, "byod_model_cancel", "Checking: "):
         return
     if job.error is not None:
-        st.error(str(job.error))
+        show_error(job.error)
         return
     check, (path, file_name) = job.result, st.session_state["byod_model_file"]
     st.success(
@@ -212,15 +214,15 @@ def model_tab() -> None:
     try:
         check_fits(check, dataset)
     except MedLensError as error:
-        st.error(f"{error} Pick a matching dataset and size in the sidebar.")
+        st.error(f"{plain(error)} Pick a matching dataset and size in the sidebar.")
         return
     name = st.text_input("Name in the store", value=file_name.rsplit(".", 1)[0][:120], key="byod_model_name")
-    if st.button(f"Add to the store for {dataset.title}", type="primary", key="byod_model_save"):
+    if st.button(f"Add to the store for {plain(dataset.title)}", type="primary", key="byod_model_save"):
         try:
             with st.spinner("Evaluating on the test split and storing…"):
                 meta = import_model(path, current_dataset_name(), current_size(), name, check=check)
         except MedLensError as error:
-            st.error(str(error))
+            show_error(error)
             return
         select_model(meta.id)
         st.success(f"Stored as {meta.id}: test accuracy {meta.metrics['test_accuracy']:.3f}. It is now selected.")

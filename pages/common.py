@@ -93,6 +93,21 @@ def sidebar_context() -> None:
         )
 
 
+def plain(text: object) -> str:
+    """The one way a user-controlled string (a name, a file name, an error quoting one) enters Markdown:
+    every punctuation mark escaped, so it shows as the letters it is, never as a link, image or format."""
+    from core.text import escape_markdown
+
+    return escape_markdown(text)
+
+
+def show_error(error: object) -> None:
+    """An error box with one plain sentence: no server path, no Markdown from quoted names."""
+    from core.text import hide_paths, one_line
+
+    st.error(plain(hide_paths(one_line(error if isinstance(error, BaseException) else str(error)))))
+
+
 def current_dataset_name() -> str:
     return st.session_state.get(DATASET_KEY, DEFAULT_DATASET)
 
@@ -170,7 +185,7 @@ def dataset_or_stop():
         with st.spinner(f"Loading {title}…"):
             dataset = _load_dataset(name, size, local.stat().st_mtime if local else 0.0)
     except MedLensError as error:
-        st.error(str(error))
+        show_error(error)
         st.stop()
     for warning in dataset.warnings:
         st.warning(warning, icon=":material/info:")
@@ -201,7 +216,7 @@ def model_or_none(model_id: str | None):
     try:
         return load_model(model_id, store.read_meta(model_id).created)
     except MedLensError as error:
-        st.error(str(error))
+        show_error(error)
         return None
 
 

@@ -2,7 +2,16 @@
 
 import streamlit as st
 
-from pages.common import job_running, load_model, model_id_or_prompt, param_widgets, route_through_app, teaching_note
+from pages.common import (
+    job_running,
+    load_model,
+    model_id_or_prompt,
+    param_widgets,
+    plain,
+    route_through_app,
+    show_error,
+    teaching_note,
+)
 
 JOB_KEY = "compress_job"
 PICK_KEY = "compress_pick"
@@ -91,13 +100,13 @@ def job_monitor() -> None:
         if job.status == DONE and hasattr(job.result, "verdict"):
             st.success(job.result.verdict)
             for line in job.result.skipped:
-                st.caption(f"Skipped {line}")
+                st.caption(f"Skipped {plain(line)}")
         elif job.status == DONE:
-            st.success(f"Measured {job.result.recipe.name}.")
+            st.success(f"Measured {plain(job.result.recipe.name)}.")
         elif job.status == CANCELLED:
             st.warning("Cancelled; every candidate measured so far is kept in the cache.")
         else:
-            st.error(job.error)
+            show_error(job.error)
 
     monitor()
 
@@ -191,11 +200,11 @@ def main() -> None:
     if model_id is None:
         return
     meta = read_meta(model_id)
-    st.caption(f"{meta.name} · {meta.dataset} {meta.size}x{meta.size} · {meta.params:,} parameters")
+    st.caption(f"{plain(meta.name)} · {plain(meta.dataset)} {meta.size}x{meta.size} · {meta.params:,} parameters")
     try:
         compressor = _compressor(model_id, meta.created)
     except MedLensError as error:
-        st.error(str(error))
+        show_error(error)
         return
     running = st.session_state.get(JOB_KEY) is not None and not st.session_state[JOB_KEY].done
     st.subheader("Find for me")

@@ -2,14 +2,14 @@
 
 import streamlit as st
 
-from pages.common import dataset_or_stop, route_through_app
+from pages.common import dataset_or_stop, plain, route_through_app
 
 
 def main() -> None:
     from core.viz import data_figures
 
     dataset = dataset_or_stop()
-    st.title(dataset.title)
+    st.title(plain(dataset.title))
     st.caption(
         f"{dataset.modality} · {dataset.task} classification · {dataset.num_classes} classes · {dataset.image_shape}"
     )

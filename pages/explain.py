@@ -8,8 +8,10 @@ from pages.common import (
     keras_predictor,
     model_id_or_prompt,
     param_widgets,
+    plain,
     route_through_app,
     session_scope,
+    show_error,
     teaching_note,
 )
 
@@ -48,7 +50,7 @@ def image_picker_ui(dataset, probabilities_of):
         try:
             return fit_to(render(decoded, frame, window), dataset.image_shape), chosen[1], None
         except MedLensError as error:
-            st.error(str(error))
+            show_error(error)
             st.stop()
     left, middle, right = st.columns(3)
     split = left.selectbox("Split", ["test", "val", "train"], key="exp_split")
@@ -98,7 +100,7 @@ def _explain_image(model_id, meta, dataset, predictor, probabilities_of, image, 
     predicted = int(probabilities.argmax())
     left, right = st.columns([1, 2])
     left.markdown(f"**{caption}** · true class: **{truth or 'unknown'}**")
-    left.markdown(f"Model says **{dataset.class_names[predicted]}** ({probabilities[predicted]:.1%})")
+    left.markdown(f"Model says **{plain(dataset.class_names[predicted])}** ({probabilities[predicted]:.1%})")
     left.bar_chart(
         {name: float(p) for name, p in zip(dataset.class_names, probabilities, strict=True)}, horizontal=True
     )
@@ -128,7 +130,7 @@ def _explain_image(model_id, meta, dataset, predictor, probabilities_of, image, 
         with st.spinner(f"{spec.title}…"):
             result = explain(predictor, image[np.newaxis], method, settings, np.array([target]), int(seed), background)
     except MedLensError as error:
-        st.error(str(error))
+        show_error(error)
         st.stop()
     attribution = result.maps[0]
     segments = result.extras.get("segments")

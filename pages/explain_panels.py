@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from pages.common import job_running
+from pages.common import job_running, plain, show_error
 
 GALLERY_KEY = "explain_gallery_job"
 SAMPLE = 16
@@ -32,7 +32,7 @@ def compare_panel(predictor, image, target, background, seed) -> dict:
         try:
             maps[name] = explain(predictor, image[np.newaxis], name, None, np.array([target]), seed, background).maps[0]
         except MedLensError as error:
-            st.warning(f"{METHODS.get(name).title}: {error}")
+            st.warning(f"{METHODS.get(name).title}: {plain(error)}")
     if maps:
         st.plotly_chart(method_grid(image, {METHODS.get(n).title: m for n, m in maps.items()}), key="exp_grid")
         if len(maps) > 1:
@@ -142,7 +142,7 @@ def ranking_panel(predictor, methods, background, seed, images) -> None:
         if job_running(job, "exp_rank_cancel"):
             return
         if job.error:
-            st.error(job.error)
+            show_error(job.error)
         else:
             st.dataframe(job.result, hide_index=True, key="exp_rank_table")
 
@@ -172,7 +172,7 @@ def two_model_panel(
         other = keras_loader(ident, store.read_meta(ident).created) if kind == "store" else tflite_loader(ident)
         result = explain(other, image[np.newaxis], method, settings, np.array([target]), seed, background)
     except MedLensError as error:
-        st.warning(str(error))
+        st.warning(plain(error))
         return
     figures = drift(attribution[np.newaxis], result.maps)
     left, right = st.columns(2)
@@ -245,7 +245,7 @@ def gallery_panel(predictor, dataset, method, settings, seed, probabilities_of) 
         if job_running(job, "exp_gallery_cancel"):
             return
         if job.error:
-            st.error(job.error)
+            show_error(job.error)
             return
         maps = job.result
         from core.viz.explain_figures import overlay_png

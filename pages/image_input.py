@@ -9,7 +9,7 @@ import hashlib
 import streamlit as st
 
 from core.errors import MedLensError
-from pages.common import fresh_upload
+from pages.common import fresh_upload, show_error
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "tif", "tiff", "dcm", "dicom"]
 
@@ -26,7 +26,7 @@ def image_source_ui(prefix: str) -> tuple[bytes, str] | None:
             try:
                 st.session_state[state_key] = (entry.item(), f"sample {entry.name}")
             except MedLensError as error:
-                st.error(str(error))
+                show_error(error)
     upload = st.file_uploader(
         "Or upload an image: PNG, JPEG, TIFF (8 or 16 bit) or DICOM",
         type=UPLOAD_TYPES,
@@ -49,7 +49,7 @@ def decoded_or_error(data: bytes, prefix: str):
     try:
         decoded = read_image(data)
     except MedLensError as error:
-        st.error(str(error))
+        show_error(error)
         return None
     st.session_state[key] = (print_, decoded)
     return decoded

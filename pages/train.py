@@ -9,8 +9,10 @@ from pages.common import (
     dataset_or_stop,
     job_running,
     model_or_none,
+    plain,
     route_through_app,
     select_model,
+    show_error,
     teaching_note,
 )
 
@@ -76,7 +78,7 @@ def training_monitor() -> None:
         elif job.status == CANCELLED:
             st.warning("Training was cancelled; nothing was saved.")
         else:
-            st.error(f"Training failed: {job.error}")
+            st.error(f"Training failed: {plain(job.error)}")
 
     monitor()
 
@@ -86,7 +88,7 @@ def report_card(model_id: str) -> None:
     from core.viz import train_figures
 
     meta = store.read_meta(model_id)
-    st.subheader(f"Report card: {meta.name}")
+    st.subheader(f"Report card: {plain(meta.name)}")
     evaluation = _evaluation(model_id, meta.created, st.session_state.get("train_eval_split", "test"))
     if evaluation is None:
         return
@@ -133,7 +135,7 @@ def _evaluation(model_id: str, created: str, split: str):
     try:
         return _evaluation_cached(model_id, created, split)
     except MedLensError as error:
-        st.error(str(error))
+        show_error(error)
         return None
 
 
@@ -181,7 +183,7 @@ def model_store_ui() -> None:
             store.delete(chosen)
             st.rerun()
     except MedLensError as error:
-        st.error(str(error))
+        show_error(error)
 
 
 def main() -> None:

@@ -40,3 +40,12 @@ def test_job_failures_are_kept_as_messages():
     assert first.status == jobs.FAILED and first.error == "bad input, explained"
     second = jobs.submit(bug).wait(10)
     assert second.status == jobs.FAILED and "ZeroDivisionError" in second.error
+
+
+def test_a_failing_job_shows_one_sentence_and_logs_the_trace(caplog):
+    def bug(job):
+        raise RuntimeError(f"broken at {__file__}\nsecond line")
+
+    failed = jobs.submit(bug).wait(10)
+    assert "\n" not in failed.error and "Traceback" not in failed.error and "server log" in failed.error
+    assert "Traceback" in caplog.text and "second line" in caplog.text

@@ -96,6 +96,14 @@ def _missing_message(file_name: str, target: Path) -> str:
     return f"{file_name} is not available offline: put the official file in {place}."
 
 
+def _where(path: Path) -> str:
+    """The file's name and which folder holds it, never the server's full path (pages show this)."""
+    data_dir = paths.data_dir()
+    if data_dir is not None and path.parent.resolve() == data_dir.resolve():
+        return f"{path.name} in the data folder (MEDLENS_DATA_DIR)"
+    return f"{path.name} in the MedLens dataset cache"
+
+
 def _wrap(info: DatasetInfo, size: int, arrays, path: Path, warnings: tuple[str, ...]) -> Dataset:
     return Dataset(
         name=info.name if size == 28 else f"{info.name}_{size}",
@@ -103,7 +111,7 @@ def _wrap(info: DatasetInfo, size: int, arrays, path: Path, warnings: tuple[str,
         task=info.task,
         class_names=info.class_names,
         splits={split: Split(images, labels) for split, (images, labels) in arrays.items()},
-        source=str(path),
+        source=_where(path),
         modality=info.modality,
         license=info.license,
         citation=f"{info.source_citation} {MEDMNIST_CITATION}",

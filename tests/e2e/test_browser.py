@@ -75,9 +75,20 @@ def server(medlens_home):
         process.kill()
 
 
-def browser_page(p):
+def browser_page(p, server: str):
+    """A page that records every request to another origin (the app must make none) in ``page.outside``."""
     browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_FLAGS)
-    return browser, browser.new_page(viewport={"width": 1300, "height": 2400})
+    page = browser.new_page(viewport={"width": 1300, "height": 2400})
+    page.outside = []
+    page.on("request", lambda request: None if request.url.startswith(server) else page.outside.append(request.url))
+    return browser, page
+
+
+def finish(browser, page) -> None:
+    """The checks every browser test ends with: no exception box, no request that left the server."""
+    assert not page.get_by_test_id("stException").count()
+    assert page.outside == [], page.outside
+    browser.close()
 
 
 def test_a_deep_link_on_a_fresh_server_gets_the_full_app(server):
@@ -85,42 +96,41 @@ def test_a_deep_link_on_a_fresh_server_gets_the_full_app(server):
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:
-        browser, page = browser_page(p)
+        browser, page = browser_page(p, server)
         page.goto(f"{server}/data")
         expect(page.get_by_role("heading", name="PneumoniaMNIST")).to_be_visible(timeout=30_000)
         sidebar = page.get_by_test_id("stSidebar")
-        expect(sidebar.get_by_text("Dataset", exact=True)).to_be_visible()
+        expect(sidebar.get_by_text("Dataset", exact=True).first).to_be_visible()
         expect(sidebar.get_by_role("link", name="Explain")).to_be_visible()
         assert sidebar.get_by_role("link", name="common").count() == 0
-        browser.close()
+        finish(browser, page)
 
 
 def test_compress_and_explain_show_a_stored_model(stored_model, server):
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:
-        browser, page = browser_page(p)
+        browser, page = browser_page(p, server)
         page.goto(server)
         expect(page.get_by_role("heading", name="MedLens")).to_be_visible(timeout=30_000)
         sidebar = page.get_by_test_id("stSidebar")
         sidebar.get_by_role("link", name="Compress").click()
         expect(page.get_by_role("heading", name="Find for me")).to_be_visible(timeout=60_000)
-        expect(page.get_by_text("Nothing measured for this model yet")).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("Nothing measured for this model yet").first).to_be_visible(timeout=60_000)
         sidebar.get_by_role("link", name="Explain").click()
-        expect(page.get_by_text("Grad-CAM for")).to_be_visible(timeout=90_000)  # the overlay's title
+        expect(page.get_by_text("Grad-CAM for").first).to_be_visible(timeout=90_000)  # the overlay's title
         expect(page.locator(".js-plotly-plot").first).to_be_visible()
-        expect(page.get_by_text("Model says")).to_be_visible()
+        expect(page.get_by_text("Model says").first).to_be_visible()
         page.get_by_test_id("stSlider").filter(has_text="Heatmap opacity").get_by_role("slider").press("ArrowLeft")
-        expect(page.get_by_text("Grad-CAM for")).to_be_visible(timeout=30_000)
-        assert not page.get_by_test_id("stException").count()
-        browser.close()
+        expect(page.get_by_text("Grad-CAM for").first).to_be_visible(timeout=30_000)
+        finish(browser, page)
 
 
 def test_augment_preview_changes_when_a_setting_changes(server):
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:
-        browser, page = browser_page(p)
+        browser, page = browser_page(p, server)
         page.goto(f"{server}/augment")
         expect(page.get_by_role("heading", name="Augment")).to_be_visible(timeout=60_000)
         preview = page.get_by_test_id("stImage").first
@@ -133,35 +143,31 @@ def test_augment_preview_changes_when_a_setting_changes(server):
         slider = page.get_by_test_id("stSlider").filter(has_text="Draws per image").get_by_role("slider")
         slider.press("ArrowRight")
         page.wait_for_timeout(1500)
-        assert not page.get_by_test_id("stException").count()
-        browser.close()
+        finish(browser, page)
 
 
 def test_home_data_and_train_load_in_a_browser(server):
     from playwright.sync_api import expect, sync_playwright
 
-    executable = chromium_path()
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
-        page = browser.new_page()
+        browser, page = browser_page(p, server)
         page.goto(server)
         expect(page.get_by_role("heading", name="MedLens")).to_be_visible(timeout=30_000)
-        expect(page.get_by_text("not a medical device")).to_be_visible()
+        expect(page.get_by_text("not a medical device").first).to_be_visible()
         sidebar = page.get_by_test_id("stSidebar")
-        expect(sidebar.get_by_text("Dataset", exact=True)).to_be_visible()
+        expect(sidebar.get_by_text("Dataset", exact=True).first).to_be_visible()
 
         sidebar.get_by_role("link", name="Data", exact=True).click()
         expect(page.get_by_role("heading", name="PneumoniaMNIST")).to_be_visible(timeout=30_000)
-        expect(page.get_by_text("Class balance")).to_be_visible()
-        expect(page.get_by_text("4,708")).to_be_visible()
-        expect(sidebar.get_by_text("Dataset", exact=True)).to_be_visible()  # the session pickers stay
+        expect(page.get_by_text("Class balance").first).to_be_visible()
+        expect(page.get_by_text("4,708").first).to_be_visible()
+        expect(sidebar.get_by_text("Dataset", exact=True).first).to_be_visible()  # the session pickers stay
 
         sidebar.get_by_role("link", name="Train").click()
         expect(page.get_by_role("heading", name="Train on PneumoniaMNIST")).to_be_visible(timeout=60_000)
         expect(page.get_by_role("button", name="Train")).to_be_visible()
-        expect(page.get_by_text("No model for this dataset yet")).to_be_visible()
-        assert not page.get_by_test_id("stException").count()
-        browser.close()
+        expect(page.get_by_text("No model for this dataset yet").first).to_be_visible()
+        finish(browser, page)
 
 
 def test_an_uploaded_dicom_is_shown_windowed_and_predicted(stored_model, server):
@@ -170,15 +176,29 @@ def test_an_uploaded_dicom_is_shown_windowed_and_predicted(stored_model, server)
     from tests.inputs.files import pydicom_file
 
     with sync_playwright() as p:
-        browser, page = browser_page(p)
+        browser, page = browser_page(p, server)
         page.goto(f"{server}/byod")
         expect(page.get_by_role("heading", name="Your data")).to_be_visible(timeout=60_000)
         page.get_by_test_id("stFileUploaderDropzoneInput").first.set_input_files(str(pydicom_file("MR_small.dcm")))
-        expect(page.get_by_text("window W 1600 / L 600")).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("window W 1600 / L 600").first).to_be_visible(timeout=60_000)
         expect(page.get_by_test_id("stImage").first.locator("img")).to_be_visible()
-        expect(page.get_by_text("The model says")).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("The model says").first).to_be_visible(timeout=60_000)
         page.get_by_test_id("stSelectbox").filter(has_text="Window").click()
         page.get_by_role("option", name="Brain: grey and white matter, W 80 / L 40").click()
-        expect(page.get_by_text("window W 80 / L 40")).to_be_visible(timeout=30_000)
-        assert not page.get_by_test_id("stException").count()
-        browser.close()
+        expect(page.get_by_text("window W 80 / L 40").first).to_be_visible(timeout=30_000)
+        finish(browser, page)
+
+
+def test_no_page_asks_another_host_or_shows_a_server_path(stored_model, server, medlens_home):
+    from playwright.sync_api import expect, sync_playwright
+
+    private = [str(ROOT), str(medlens_home), os.environ.get("MEDLENS_DATA_DIR", str(ROOT))]
+    with sync_playwright() as p:
+        browser, page = browser_page(p, server)
+        for path, heading in [("", "MedLens"), ("/data", "PneumoniaMNIST"), ("/explain", "Explain")]:
+            page.goto(f"{server}{path}")
+            expect(page.get_by_role("heading", name=heading).first).to_be_visible(timeout=60_000)
+            page.wait_for_timeout(1500)
+            text = page.locator("body").inner_text()
+            assert not [folder for folder in private if folder in text], path
+        finish(browser, page)

@@ -1,8 +1,6 @@
 """Hypothesis fuzzing of every loader: mutated real files and arbitrary bytes either load or are
 refused with a ``MedLensError`` - never another exception. Bounded by a fixed example budget."""
 
-import json
-
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

@@ -103,5 +103,5 @@ def test_the_archive_holds_exactly_the_keras_members_by_raw_name(tmp_path, membe
     contents = {name: good if text == "GOOD" else ("{}" if text == "EVIL" else text) for name, text in members.items()}
     path = tmp_path / "m.keras"
     path.write_bytes(files.zip_bytes({"metadata.json": b"{}", "model.weights.h5": b"\x89HDF", **contents}))
-    with pytest.raises(InputError, match="twice|plain form|never has"):
+    with pytest.raises(InputError, match=r"twice|plain form|never has"):
         inspect_config(path)
