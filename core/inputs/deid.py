@@ -5,6 +5,8 @@ attributes, and any text that leaves the DICOM reader (an error from a decoder, 
 the values these attributes hold in the file.
 """
 
+import math
+import re
 from collections.abc import Callable
 
 # Keywords of the attributes the basic profile removes, blanks or replaces (the ones a file of a
@@ -62,60 +64,93 @@ _BASIC_PROFILE_WORDS = """
 """
 BASIC_PROFILE = tuple(_BASIC_PROFILE_WORDS.split())
 
-# The only attributes a summary may show: what the image is, never whose it is.
-_TECHNICAL_WORDS = """
-    Modality BodyPartExamined Rows Columns NumberOfFrames SamplesPerPixel PhotometricInterpretation BitsStored
-    PixelRepresentation RescaleSlope RescaleIntercept WindowCenter WindowWidth PixelSpacing SliceThickness
+# The only attributes a summary may show: what the image is, never whose it is. Numbers are shown as they
+# are; text only when it is one of the standard's defined terms (a hostile file can put a name anywhere).
+_NUMERIC_WORDS = """
+    Rows Columns NumberOfFrames SamplesPerPixel BitsStored PixelRepresentation RescaleSlope RescaleIntercept
+    WindowCenter WindowWidth PixelSpacing SliceThickness
 """
-TECHNICAL = tuple(_TECHNICAL_WORDS.split())
+DEFINED_TERMS = {
+    "Modality": """CR CT MR US OT BI CD DD DG ES LS PT RG ST TG XA RF RTIMAGE RTDOSE RTSTRUCT RTPLAN RTRECORD HC DX NM
+        MG IO PX GM SM XC PR AU ECG EPS HD SR IVUS OP SMR OCT OPT OPV OPM OAM IOL KER SEG REG""",
+    "BodyPartExamined": """SKULL CSPINE TSPINE LSPINE SSPINE COCCYX CHEST CLAVICLE BREAST ABDOMEN PELVIS HIP SHOULDER
+        ELBOW KNEE ANKLE HAND FOOT EXTREMITY HEAD HEART NECK LEG ARM JAW BRAIN LUNG LIVER KIDNEY SPINE WHOLEBODY
+        EYE RETINA SKIN CHESTABDOMEN ABDOMENPELVIS CHESTABDPELVIS HEADNECK THORAX WRIST FINGER TOE SPLEEN PANCREAS
+        PROSTATE UTERUS OVARY BLADDER THYROID COLON STOMACH ESOPHAGUS""",
+    "PhotometricInterpretation": """MONOCHROME1 MONOCHROME2 PALETTE_COLOR RGB YBR_FULL YBR_FULL_422 YBR_PARTIAL_422
+        YBR_PARTIAL_420 YBR_ICT YBR_RCT""",
+}
+_DEFINED = {
+    keyword: frozenset(words.replace("_", " ").split()) | frozenset(words.split())
+    for keyword, words in DEFINED_TERMS.items()
+}
+TECHNICAL = tuple(DEFINED_TERMS) + tuple(_NUMERIC_WORDS.split())
+_TEXT_VRS = frozenset(
+    {"AE", "AS", "CS", "DA", "DS", "DT", "IS", "LO", "LT", "PN", "SH", "ST", "TM", "UC", "UI", "UR", "UT"}
+)
 
 
 def identifying_values(dataset) -> list[str]:
-    """The text of every basic-profile attribute at the top level of ``dataset``, and of each name part."""
-    from pydicom.sequence import Sequence
-
+    """Every text value the file holds outside the technical allow-list — at any depth, in sequences and
+    private tags too — and each part of a name: what a scrubber must never let through."""
     values: set[str] = set()
-    for keyword in BASIC_PROFILE:
+    for element in dataset.iterall():  # a malformed nested item raises: the caller then withholds all details
         try:
-            value = dataset.get(keyword)
+            if element.keyword in TECHNICAL or (element.VR not in _TEXT_VRS and not element.tag.is_private):
+                continue
+            value = element.value
         except Exception:  # a malformed element is skipped: the scrub is a second line of defence
             continue
-        if value is None or isinstance(value, Sequence):  # sequences hold datasets, not text
-            continue
-        text = str(value).strip()
-        if len(text) >= 3:
-            values.add(text)
-            values.update(part for part in text.replace("^", " ").split() if len(part) >= 3)
+        texts = value if isinstance(value, list | tuple) or type(value).__name__ == "MultiValue" else [value]
+        for item in texts:
+            text = item.decode("latin-1", "replace") if isinstance(item, bytes) else str(item)
+            text = text.strip(" \x00")
+            if 3 <= len(text) <= 256:  # longer values are binary payloads, not names
+                values.add(text)
+                values.update(part for part in text.replace("^", " ").split() if len(part) >= 3)
     return sorted(values, key=len, reverse=True)
 
 
 def scrubber(dataset) -> Callable[[str], str]:
-    """A function that removes ``dataset``'s identifying values from a piece of text."""
+    """A function that removes ``dataset``'s identifying values from a piece of text, ignoring case."""
     values = identifying_values(dataset)
+    pattern = re.compile("|".join(re.escape(v) for v in values), re.IGNORECASE) if values else None
 
     def scrub(text: str) -> str:
-        for value in values:
-            text = text.replace(value, "[removed]")
-        return text
+        return pattern.sub("[removed]", text) if pattern is not None else text
 
     return scrub
 
 
 def technical_summary(dataset) -> dict:
-    """The allow-listed technical attributes of ``dataset`` as plain values."""
+    """The allow-listed technical attributes of ``dataset``: numbers, or text only when it is a defined term."""
     summary = {}
     for keyword in TECHNICAL:
-        value = dataset.get(keyword)
+        try:
+            value = dataset.get(keyword)
+        except Exception:
+            continue
         if value is None or value == "":
             continue
-        summary[keyword] = _plain(value)
+        plain = _defined(keyword, value) if keyword in _DEFINED else _numbers(value)
+        if plain is not None:
+            summary[keyword] = plain
     return summary
 
 
-def _plain(value):
-    if isinstance(value, int | float | str):
-        return value
+def _defined(keyword: str, value) -> str | None:
+    text = str(value).strip().upper()
+    return text if text in _DEFINED[keyword] else None
+
+
+def _numbers(value):
+    """An int, a float or a list of them; None for anything else (text in a numeric slot is withheld)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return value if math.isfinite(value) else None
     try:
-        return [float(item) for item in value] if not isinstance(value, bytes) else None
+        items = [float(item) for item in value]
     except (TypeError, ValueError):
-        return str(value)
+        return None
+    return items if items and all(math.isfinite(item) for item in items) and len(items) <= 16 else None

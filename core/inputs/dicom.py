@@ -104,7 +104,7 @@ def _image(dataset, limits: Limits) -> DecodedImage:
     except (NotImplementedError, RuntimeError) as error:
         if syntax is not None and syntax.is_compressed:
             raise InputError(
-                f"This DICOM file is compressed as {syntax.name}, which no installed decoder can read "
+                f"This DICOM file is compressed as {_syntax_name(syntax)}, which no installed decoder can read "
                 "(MedLens ships decoders for JPEG, JPEG-LS, JPEG 2000 and RLE); export it uncompressed."
             ) from error
         raise
@@ -115,7 +115,7 @@ def _image(dataset, limits: Limits) -> DecodedImage:
         values = values[..., np.newaxis]
     window = _file_window(dataset) if values.shape[-1] == 1 else None
     summary = technical_summary(dataset)
-    summary["TransferSyntax"] = syntax.name if syntax is not None else "unknown"
+    summary["TransferSyntax"] = _syntax_name(syntax)
     summary["window from file"] = window is not None
     return DecodedImage(
         values.astype(np.float32),
@@ -146,6 +146,13 @@ def _values(dataset, pixels: np.ndarray) -> tuple[np.ndarray, str]:
         return values, photometric
     bits = int(dataset.get("BitsStored", 8) or 8)
     return pixels.astype(np.float32) * (255.0 / (2**bits - 1)), photometric
+
+
+def _syntax_name(syntax) -> str:
+    """The standard name of a transfer syntax; 'unknown' for a UID the standard does not list (it is file text)."""
+    from pydicom.uid import UID_dictionary
+
+    return UID_dictionary[syntax][0] if syntax is not None and syntax in UID_dictionary else "unknown"
 
 
 def _rescale(dataset) -> tuple[float, float]:

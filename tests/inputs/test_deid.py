@@ -87,3 +87,45 @@ def _store_model() -> str:
     from tests.conftest import store_untrained
 
     return store_untrained("pneumoniamnist").id
+
+
+def _hidden_identifiers(dataset) -> None:
+    from pydicom.dataset import Dataset
+    from pydicom.sequence import Sequence
+
+    dataset.BodyPartExamined = "DOE JANET"  # a name where a defined term belongs
+    dataset.StationName = "JANET-DOE-HOME"
+    dataset.SeriesDescription = "DOE^JANET chest"
+    inner = Dataset()
+    inner.PatientName = "Hidden^Harriet"
+    dataset.ReferencedPatientSequence = Sequence([inner])
+    dataset.add_new((0x0011, 0x0010), "LO", "ACME PRIVATE")
+    dataset.add_new((0x0011, 0x1001), "LO", "Privately^Percival")
+
+
+def test_names_in_technical_tags_sequences_and_private_tags_never_reach_a_summary_or_error():
+    import io
+
+    import pydicom
+
+    data = files.dicom_bytes(_hidden_identifiers)
+    dataset = pydicom.dcmread(io.BytesIO(data))
+    scrub = scrubber(dataset)
+    text = "decoder failed near doe janet, HIDDEN^HARRIET and privately^percival at janet-doe-home"
+    cleaned = scrub(text)
+    assert not any(word in cleaned.lower() for word in ("janet", "harriet", "percival")), cleaned
+    from core.inputs.images import read_image
+
+    summary = read_image(data).summary
+    assert "BodyPartExamined" not in summary and summary["Modality"] == "CT"
+    assert "janet" not in str(summary).lower()
+
+
+def test_predict_json_prints_no_identifier_hidden_in_a_technical_tag(medlens_home, tmp_path, pneumonia):
+    image = tmp_path / "scan.dcm"
+    image.write_bytes(files.dicom_bytes(_hidden_identifiers))
+    model = _store_model()
+    result = run_cli("predict", "--model", model, "--image", str(image), "--json", home=medlens_home)
+    assert result.returncode == 0, result.stderr
+    output = (result.stdout + result.stderr).lower()
+    assert not any(word in output for word in ("janet", "harriet", "percival"))
