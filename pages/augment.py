@@ -160,7 +160,7 @@ def efficiency_ui(pipeline, dataset) -> None:
     job = st.session_state.get(JOB_KEY)
     running = job is not None and not job.done
     if st.button("Run the experiment", key="aug_eff_run", disabled=running, type="primary"):
-        st.session_state[JOB_KEY] = jobs.submit(_efficiency, dataset, pipeline, config, name="efficiency")
+        st.session_state[JOB_KEY] = jobs.submit(_efficiency, dataset, pipeline, config, name="efficiency", seeded=True)
         st.rerun()
 
     @st.fragment(run_every=1.0 if running else None)

@@ -14,6 +14,7 @@ from pages.common import (
 )
 
 JOB_KEY = "compress_job"
+COMPRESSOR_KEY = "compress_compressor"
 PICK_KEY = "compress_pick"
 
 
@@ -61,14 +62,20 @@ def search_ui():
     return None
 
 
-@st.cache_resource(max_entries=4, show_spinner="Preparing the model for compression…")
 def _compressor(model_id: str, created: str):
+    """This session's Compressor. It keeps the models it derives, so it is held per session, never shared
+    through ``st.cache_resource`` where another session's run could change it."""
     from core.compress.run import Compressor
     from core.data import load
     from core.models.store import read_meta
 
-    meta = read_meta(model_id)
-    return Compressor(load_model(model_id, created), load(meta.dataset, meta.size))
+    held = st.session_state.get(COMPRESSOR_KEY)
+    if held is None or held[0] != (model_id, created):
+        meta = read_meta(model_id)
+        with st.spinner("Preparing the model for compression…"):
+            held = ((model_id, created), Compressor(load_model(model_id, created), load(meta.dataset, meta.size)))
+        st.session_state[COMPRESSOR_KEY] = held
+    return held[1]
 
 
 def _run_recipe(job, compressor, recipe):
@@ -213,7 +220,7 @@ def main() -> None:
     recipe = single_run_ui()
     if (config or recipe) and not running:
         task, arg = (_run_search, config) if config else (_run_recipe, recipe)
-        st.session_state[JOB_KEY] = jobs.submit(task, compressor, arg, name="compress")
+        st.session_state[JOB_KEY] = jobs.submit(task, compressor, arg, name="compress", seeded=True)
         st.rerun()
     job_monitor()
     results = compressor.all_cached()

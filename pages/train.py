@@ -208,6 +208,7 @@ def main() -> None:
             config,
             pipeline if use_pipeline else None,
             name="train",
+            seeded=True,
         )
         st.rerun()
     training_monitor()

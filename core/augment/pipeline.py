@@ -5,6 +5,7 @@ the images (its probability), with seeds split from the batch seed, and keeps va
 Pipelines with mixup or cutmix turn labels into one-hot soft labels.
 """
 
+import functools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -173,30 +174,29 @@ def _groups(steps: tuple[OpStep, ...]) -> list[list[tuple[int, OpStep]]]:
     return groups
 
 
-_AFFINE_FUNCTIONS: dict[tuple[OpStep, ...], object] = {}
+AFFINE_FUNCTIONS = 32  # compiled compositions kept: bounded however many pipelines sessions try
 
 
+@functools.lru_cache(maxsize=AFFINE_FUNCTIONS)
 def _affine_rows(steps: tuple[OpStep, ...]):
     """A compiled function (images, draws, masks) -> (B, 8) maps for consecutive affine steps.
 
     XLA fuses the few dozen tiny ops that build and compose the maps into one kernel; inside
     tf.data, running them one by one cost more than the warp itself.
     """
-    if steps not in _AFFINE_FUNCTIONS:
-        import tensorflow as tf
+    import tensorflow as tf
 
-        def compose(images, draws, masks):
-            batch = tf.shape(images)[0]
-            pending = None
-            for i, step in enumerate(steps):
-                matrix = OPS.get(step.op).matrix(images, draws[i], step.params)
-                if step.probability < 1.0:
-                    matrix = tf.where(tf.reshape(masks[i], [-1, 1, 1]), matrix, tf.eye(3)[None])
-                pending = matrix if pending is None else tf.matmul(pending, matrix)
-            return tf.broadcast_to(matrices_to_rows(pending), tf.stack([batch, 8]))
+    def compose(images, draws, masks):
+        batch = tf.shape(images)[0]
+        pending = None
+        for i, step in enumerate(steps):
+            matrix = OPS.get(step.op).matrix(images, draws[i], step.params)
+            if step.probability < 1.0:
+                matrix = tf.where(tf.reshape(masks[i], [-1, 1, 1]), matrix, tf.eye(3)[None])
+            pending = matrix if pending is None else tf.matmul(pending, matrix)
+        return tf.broadcast_to(matrices_to_rows(pending), tf.stack([batch, 8]))
 
-        _AFFINE_FUNCTIONS[steps] = tf.function(compose, jit_compile=True)
-    return _AFFINE_FUNCTIONS[steps]
+    return tf.function(compose, jit_compile=True)
 
 
 def _preset(name: str, *steps: tuple) -> Pipeline:

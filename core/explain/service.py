@@ -9,6 +9,7 @@ is written to disk, so no other session can read it and nothing of it outlives t
 import hashlib
 import io
 import json
+import threading
 import time
 from collections import OrderedDict
 from contextlib import contextmanager
@@ -43,6 +44,7 @@ def scoped(scope: str | None):
 
 
 _memory: OrderedDict[str, Explanation] = OrderedDict()
+_memory_lock = threading.Lock()  # sessions' script threads and jobs read and write it at once
 
 
 def cache_key(
@@ -117,9 +119,8 @@ def explain(
     scope = scope if scope is not None else _scope.get()
     key = cache_key(predictor, images, method, settings, targets, seed, scope)
     if use_cache:
-        if key in _memory:
-            _memory.move_to_end(key)
-            return _memory[key]
+        if (hit := _recall(key)) is not None:
+            return hit
         path = _disk_path(predictor, key)
         if scope is None and path.is_file() and (hit := _load(path)) is not None:
             _remember(key, hit)
@@ -136,15 +137,25 @@ def explain(
     return explanation
 
 
+def _recall(key: str) -> Explanation | None:
+    with _memory_lock:
+        if key not in _memory:
+            return None
+        _memory.move_to_end(key)
+        return _memory[key]
+
+
 def _remember(key: str, explanation: Explanation) -> None:
-    _memory[key] = explanation
-    _memory.move_to_end(key)
-    while len(_memory) > MEMORY_ENTRIES:
-        _memory.popitem(last=False)
+    with _memory_lock:
+        _memory[key] = explanation
+        _memory.move_to_end(key)
+        while len(_memory) > MEMORY_ENTRIES:
+            _memory.popitem(last=False)
 
 
 def clear_memory() -> None:
-    _memory.clear()
+    with _memory_lock:
+        _memory.clear()
 
 
 def training_background(dataset, count: int = 32, seed: int = 0) -> np.ndarray:
