@@ -143,7 +143,7 @@ def _count_pages(opened, name: str, limits: Limits) -> int:
         sample = _SAMPLE_BYTES.get(opened.mode, 4) * len(opened.getbands())
         check_decoded_bytes(width * height * sample, limits, what)
         for tile in _tiff_blocks(opened, width, height):
-            check_decoded_bytes(tile * sample, limits, f"One tile of {what.lower()}")
+            check_decoded_bytes(tile * sample, limits, f"One tile or strip of {what[0].lower()}{what[1:]}")
         page += 1
 
 

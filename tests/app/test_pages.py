@@ -5,6 +5,7 @@ session context (dataset, model) in ``session_state`` as the sidebar would.
 """
 
 import json
+import re
 import urllib.error
 
 import pytest
@@ -37,7 +38,8 @@ def finish_job(at: AppTest, key: str, reruns: int = 1, timeout: float = 300):
 
 
 def texts(elements) -> str:
-    return " ".join(str(e.value) for e in elements)
+    """What the elements show a person: Markdown backslash escapes (``plain``) removed."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", " ".join(str(e.value) for e in elements))
 
 
 def test_home_explains_and_offers_the_session_pickers():

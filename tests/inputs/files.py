@@ -165,3 +165,39 @@ def op_layer_model(class_name: str, target: str, module: str = "keras", **config
 
 def write_file_attack(target: str) -> dict:
     return op_layer_model("ClassMethod", target, cls_symbol="io.write_file", method_name="__call__")
+
+
+def tiff_raw(pages: list[dict[int, int]], data: bytes = b"\x00" * 64) -> bytes:
+    """A little-endian TIFF whose pages are given as {tag: value} (LONG values); one shared pixel strip.
+
+    Builds what Pillow would not write: huge declared tiles, thousands of pages, sizes that differ per page.
+    """
+    header = 8
+    ifd_sizes = [2 + 12 * (len(tags) + 2) + 4 for tags in pages]
+    data_offset = header + sum(ifd_sizes)
+    out = bytearray(b"II*\x00" + struct.pack("<I", header))
+    position = header
+    for tags, size in zip(pages, ifd_sizes, strict=True):
+        is_tiled = 322 in tags
+        entries = dict(tags)
+        entries[324 if is_tiled else 273] = data_offset
+        entries[325 if is_tiled else 279] = len(data)
+        position += size
+        following = position if len(out) + size < data_offset else 0
+        out += struct.pack("<H", len(entries))
+        for tag in sorted(entries):
+            out += struct.pack("<HHII", tag, 4, 1, entries[tag])
+        out += struct.pack("<I", following)
+    return bytes(out) + data
+
+
+def tiff_page(width: int, height: int, samples: int = 1, **extra: int) -> dict[int, int]:
+    tags = {256: width, 257: height, 258: 8, 259: 1, 262: 2 if samples == 3 else 1, 277: samples, 278: height}
+    tags.update({int(k.removeprefix("t")): v for k, v in extra.items()})
+    return tags
+
+
+def float_tiff(values) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(np.asarray(values, dtype=np.float32), mode="F").save(buffer, format="TIFF")
+    return buffer.getvalue()

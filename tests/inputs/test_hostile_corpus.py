@@ -1,6 +1,7 @@
 """A corpus of malformed and hostile inputs, generated here: each must be refused with one clear
 sentence (an ``InputError``/``MedLensError``), without a crash and without leaving a file behind."""
 
+import json
 import os
 import pickle
 import stat
@@ -26,6 +27,7 @@ class Case:
     build: Callable[[Path], bytes | None]  # bytes to write as the input file; None when build made a folder
     expect: str  # a word the refusal must contain
     limits: Limits = LIMITS
+    absent: str = ""  # a word (ignoring case) the refusal must never contain
 
 
 def _dicom(edit, source="CT_small.dcm"):
@@ -61,6 +63,31 @@ def _savedmodel(tmp: Path):
     (tmp / "input.keras").mkdir()  # a SavedModel folder, even when named like a .keras file
     (tmp / "input.keras" / "saved_model.pb").write_bytes(b"\x08\x01")
     return None
+
+
+def _keras_twins(twin: str) -> bytes:
+    good = files.functional(files.layer("Flatten"))
+    return files.zip_bytes(
+        {"metadata.json": b"{}", "config.json": b"{}", twin: json.dumps(good), "model.weights.h5": b"\x89HDF"}
+    )
+
+
+def _npz_labels(label: int) -> bytes:
+    arrays = files.medmnist_layout()
+    arrays["train_labels"] = arrays["train_labels"].astype(np.int64)
+    arrays["train_labels"][0] = label
+    return files.npz_bytes(**arrays)
+
+
+def _npz_names(names: list[str]) -> bytes:
+    return files.npz_bytes(**files.medmnist_layout(), class_names=np.array(names))
+
+
+def _named_in_technical_tags(dataset):
+    dataset.BodyPartExamined = "DOE JANET"
+    dataset.StationName = "JANET"
+    dataset.BitsAllocated = 64  # the decoder fails and its message must not carry the name
+    dataset.PixelData = dataset.PixelData[:100]
 
 
 def _keras_config_nested(tmp):
@@ -232,6 +259,77 @@ CASES = [
         ),
         "module",
     ),
+    # second wave (issue 10): one or more per finding
+    Case(
+        "1 ClassMethod naming tf.io.write_file under module keras",
+        "model",
+        lambda t: files.keras_archive(files.write_file_attack(str(t / "evil.pth"))),
+        "runs code",
+    ),
+    Case(
+        "1 TFOpLambda under module keras",
+        "model",
+        lambda t: files.keras_archive(files.op_layer_model("TFOpLambda", str(t / "x"), function="io.write_file")),
+        "runs code",
+    ),
+    Case(
+        "1 a plain layer fed a _CONSTANT_VALUE",
+        "model",
+        lambda t: files.keras_archive(files.op_layer_model("Flatten", str(t / "x"), module="keras.layers")),
+        "constant",
+    ),
+    Case("2 config.json beside ./config.json", "model", lambda t: _keras_twins("./config.json"), "plain form"),
+    Case("2 config.json beside Config.json", "model", lambda t: _keras_twins("Config.json"), "twice"),
+    Case(
+        "3 TIFF declaring one 46336x46336 tile",
+        "image",
+        lambda t: files.tiff_raw([files.tiff_page(8, 8, t259=8, t322=46336, t323=46336)]),
+        "tile",
+    ),
+    Case(
+        "3 TIFF whose second page is 5000x5000 RGB",
+        "image",
+        lambda t: files.tiff_raw([files.tiff_page(1, 1), files.tiff_page(5000, 5000, 3)]),
+        "page 2",
+    ),
+    Case(
+        "3 TIFF of 40000 one-pixel pages",
+        "image",
+        lambda t: files.tiff_raw([files.tiff_page(1, 1)] * 40_000),
+        "pages",
+    ),
+    Case(
+        "3 zip of tiny PNGs that would decode past the import budget",
+        "dataset",
+        lambda t: files.class_zip(per_class=40),
+        "would take",
+        Limits(max_import_bytes=8 * 64 * 64),
+    ),
+    Case("4 npz with one label of 3,000,000", "dataset", lambda t: _npz_labels(3_000_000), "classes"),
+    Case("4 npz with duplicate class names", "dataset", lambda t: _npz_names(["a", "A"]), "two class"),
+    Case("4 npz with a 1 MB class name", "dataset", lambda t: _npz_names(["a", "b" * 2**20]), "limit is 64"),
+    Case("4 npz with too few class names", "dataset", lambda t: _npz_names(["only"]), "class_names lists 1"),
+    Case(
+        "4 npz of 4x4 images",
+        "dataset",
+        lambda t: files.npz_bytes(**files.medmnist_layout(size=4)),
+        "8 to 512",
+    ),
+    Case("4 float TIFF holding NaN", "image", lambda t: files.float_tiff([[np.nan, 1.0], [2.0, 3.0]]), "NaN"),
+    Case("4 DICOM with an infinite rescale slope", "image", _dicom(_set(RescaleSlope="inf")), "rescale"),
+    Case(
+        "5 class folder named with a Markdown image and link",
+        "dataset",
+        lambda t: files.class_zip(per_class=3, classes=("![scan](https:attacker.example)", "b")),
+        "formatting or links",
+    ),
+    Case(
+        "6 damaged DICOM with the patient's name in technical tags",
+        "image",
+        _dicom(_named_in_technical_tags),
+        "cannot be decoded",
+        absent="janet",
+    ),
     Case(
         ".keras passing the config check with broken weights",
         "model",
@@ -272,6 +370,7 @@ def test_hostile_input_is_refused_clearly_and_leaves_nothing(case, tmp_path, med
         _run(case, path)
     message = str(refused.value)
     assert case.expect.lower() in message.lower(), message
+    assert not case.absent or case.absent not in message.lower(), message
     assert "\n" not in message and "Traceback" not in message and 10 < len(message) < 400, message
     assert _tree(tmp_path) == before  # nothing written: no staging folder, no cache, no extracted member
     assert not medlens_home.exists() or not any(medlens_home.rglob("*"))
