@@ -111,6 +111,7 @@ def _run_import(job, source, name: str, size: int, seed: int, channels):
 
 def dataset_tab() -> None:
     from core.data import imported
+    from core.inputs.dataset_import import check_folder_upload
     from core.inputs.samples import class_folder_zip
     from core.jobs import submit
 
@@ -131,7 +132,11 @@ def dataset_tab() -> None:
         help="Your browser sends every file in the folder and its subfolders.",
     )
     if fresh_upload(folder, "byod_ds_folder_id"):
-        st.session_state["byod_ds_source"] = ([(f.name, f.getvalue()) for f in folder], "your folder")
+        try:  # the caps from the sizes the browser declared, before a single file is read
+            check_folder_upload(len(folder), sum(f.size for f in folder))
+            st.session_state["byod_ds_source"] = ([(f.name, f.getvalue()) for f in folder], "your folder")
+        except MedLensError as error:
+            show_error(error)
     source = st.session_state.get("byod_ds_source")
     if source is None:
         return

@@ -89,3 +89,37 @@ def test_bad_dataset_names_are_refused(name):
 def test_an_unknown_size_is_refused():
     with pytest.raises(InputError, match="size"):
         import_dataset(files.class_zip(), "x", size=4)
+
+
+def test_an_import_converts_as_it_goes_within_its_byte_budget():
+    import tracemalloc
+
+    from core.inputs.limits import Limits
+
+    rng = np.random.default_rng(0)
+    members = {
+        f"{'ab'[i % 2]}/{i}.png": files.image_bytes("PNG", rng.integers(0, 256, (8, 8), dtype=np.uint8))
+        for i in range(400)
+    }
+    source = files.zip_bytes(members)
+    tracemalloc.start()
+    dataset, _ = import_dataset(source, "tiny", size=224)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    stored = sum(dataset.images(s).nbytes for s in ("train", "val", "test"))
+    assert stored == 400 * 224 * 224  # gray: one channel, uint8
+    assert peak < 3 * stored + 16 * 2**20, peak  # the old path held RGB copies and a uint32 luma of them all
+    with pytest.raises(InputError, match="would take"):
+        import_dataset(source, "tiny", size=224, limits=Limits(max_import_bytes=stored - 1))
+
+
+def test_a_folder_upload_is_capped_in_files_and_bytes_before_reading():
+    from core.inputs.dataset_import import check_folder_upload
+    from core.inputs.limits import Limits
+
+    limits = Limits(max_folder_files=3, max_folder_bytes=100)
+    check_folder_upload(3, 100, limits)
+    with pytest.raises(InputError, match="4 files"):
+        check_folder_upload(4, 10, limits)
+    with pytest.raises(InputError, match="limit is 100 bytes"):
+        check_folder_upload(2, 101, limits)
