@@ -26,24 +26,39 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+os.environ.setdefault("MEDLENS_DATA_DIR", str(ROOT.parent / "shared" / "data"))
 
 from tests.inputs import files  # noqa: E402  (the project's own builders of real-format files)
 
+LAUNCHER = """
+import os, resource, subprocess, sys
+code = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)
+sys.exit(code)
+"""
+
 
 def run(root: Path, home: Path, *args: str) -> dict:
-    """One CLI call: exit code, its own peak memory (MB, from wait4), seconds and stderr lines."""
+    """One CLI call: exit code, its own peak memory (MB), seconds and stderr lines.
+
+    A small launcher starts the CLI and reads its children's peak: a child forked straight from this
+    process would inherit this process's (larger) high-water mark in its rusage.
+    """
     env = dict(os.environ, MEDLENS_HOME=str(home), PYTHONPATH=str(root))
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "-m", "core", *args], cwd=root, env=env, stdout=out, stderr=err)
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-        err.seek(0)
-        errors = err.read().decode(errors="replace").strip().splitlines()
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, sys.executable, "-m", "core", *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    seconds = time.perf_counter() - started
+    lines = done.stderr.strip().splitlines()
+    peak_kb, errors = int(lines[-1]), lines[:-1]
     return {
-        "exit": process.returncode,
-        "peak_mb": round(usage.ru_maxrss / 1024, 1),
+        "exit": done.returncode,
+        "peak_mb": round(peak_kb / 1024, 1),
         "seconds": round(seconds, 2),
         "stderr": errors[-3:],
         "stderr_lines": len(errors),
@@ -76,11 +91,7 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="medlens-hostile-"))
     home = work / "home"
-    os.environ["MEDLENS_HOME"] = str(home)
-    import core  # noqa: F401
-    from tests.conftest import store_untrained
-
-    model = store_untrained("pneumoniamnist").id
+    model = _stored_model(home)
     inputs = {
         "small.png": files.image_bytes("PNG", np.full((64, 64), 90, np.uint8)),
         "jpeg_36mp.jpg": jpeg(7360, 4912),
@@ -122,6 +133,14 @@ def main() -> None:
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text + "\n")
+
+
+def _stored_model(home: Path) -> str:
+    """An untrained PneumoniaMNIST model in the store, made in a child so this process never loads TensorFlow."""
+    code = "from tests.conftest import store_untrained; print(store_untrained('pneumoniamnist').id)"
+    env = dict(os.environ, MEDLENS_HOME=str(home))
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    return done.stdout.strip().splitlines()[-1]
 
 
 def _npz_label(label: int) -> bytes:

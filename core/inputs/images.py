@@ -99,9 +99,8 @@ def _pil_decode(data: bytes, kind: str, limits: Limits) -> DecodedImage:
             warnings.simplefilter("ignore")  # e.g. corrupt EXIF: the pixels are what matter
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=[name]) as opened:
+                width, height = opened.size  # page 0 as declared, before any reduction
                 pages = _count_pages(opened, name, limits)
-                opened.seek(0)
-                width, height = opened.size
                 frames, window = _pil_frames(opened, pages, name, limits)
     except MedLensError:
         raise
@@ -137,9 +136,11 @@ def _count_pages(opened, name: str, limits: Limits) -> int:
         if page >= limits.max_frames:
             raise InputError(f"This {name} file has more than {limits.max_frames} pages, the limit.")
         what = f"Page {page + 1} of this {name} file" if page else f"This {name} image"
-        width, height = opened.size
-        total_pixels += width * height
+        total_pixels += opened.size[0] * opened.size[1]
         check_pixels(total_pixels, limits, what if page == 0 else f"This {name} file's pages together")
+        if opened.format == "JPEG":  # libjpeg decodes at 1/2, 1/4 or 1/8 scale: budget what it will decode
+            opened.draft(opened.mode, _reduced_size(opened.size, limits.max_side))
+        width, height = opened.size
         sample = _SAMPLE_BYTES.get(opened.mode, 4) * len(opened.getbands())
         check_decoded_bytes(width * height * sample, limits, what)
         for tile in _tiff_blocks(opened, width, height):
