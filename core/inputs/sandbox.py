@@ -1,8 +1,11 @@
 """Lock a child process down before it touches an untrusted file: defence in depth behind the model gate.
 
 After ``lock_down()`` the process (every thread of it) cannot open a file for writing, create, rename,
-delete or change the mode of anything, start a program or a new process (threads still work), or open a
-socket; the kernel refuses those system calls through a seccomp filter (Linux, x86-64 and arm64).
+delete or change the mode of anything, start a program or a new process (threads still work), open a
+socket, or use the administrator's calls a root process could (mount, modules, reboot, io_uring, another
+process's memory or files); the kernel refuses them through a seccomp filter (Linux, x86-64 and arm64).
+It is a deny-list of what could reach outside the process: reading files and computing stay allowed,
+since loading a model needs both.
 Resource limits cap file size, core dumps and, when asked, the address space. ``isolate_network()`` also
 moves the process into an empty network namespace where the kernel allows it (best effort; the socket
 refusal holds either way). Nothing here can be undone by the process once in force.
@@ -23,10 +26,18 @@ _DENIED_TEXT = {
         rename=82 renameat=264 renameat2=316 unlink=87 unlinkat=263 rmdir=84 link=86 linkat=265 symlink=88
         symlinkat=266 truncate=76 ftruncate=77 chmod=90 fchmod=91 fchmodat=268 fchmodat2=452 chown=92 fchown=93
         lchown=94 fchownat=260 mknod=133 mknodat=259 kill=62 ptrace=101 mount=165 umount2=166 unshare=272
-        setns=308""",
+        setns=308 pivot_root=155 swapon=167 swapoff=168 reboot=169 sethostname=170 setdomainname=171 iopl=172
+        ioperm=173 init_module=175 delete_module=176 acct=163 settimeofday=164 kexec_load=246 clock_settime=227
+        open_by_handle_at=304 process_vm_writev=311 finit_module=313 kexec_file_load=320 bpf=321
+        io_uring_setup=425 pidfd_getfd=438 setxattr=188 lsetxattr=189 fsetxattr=190 removexattr=197
+        lremovexattr=198 fremovexattr=199""",
     "aarch64": """execve=221 execveat=281 socket=198 socketpair=199 mkdirat=34 renameat=38 renameat2=276
         unlinkat=35 linkat=37 symlinkat=36 truncate=45 ftruncate=46 fchmod=52 fchmodat=53 fchmodat2=452
-        fchown=55 fchownat=54 mknodat=33 kill=129 ptrace=117 mount=40 umount2=39 unshare=97 setns=268""",
+        fchown=55 fchownat=54 mknodat=33 kill=129 ptrace=117 mount=40 umount2=39 unshare=97 setns=268
+        pivot_root=41 swapon=224 swapoff=225 reboot=142 sethostname=161 setdomainname=162 init_module=105
+        delete_module=106 acct=89 settimeofday=170 kexec_load=104 clock_settime=112 open_by_handle_at=265
+        process_vm_writev=271 finit_module=273 kexec_file_load=294 bpf=280 io_uring_setup=425 pidfd_getfd=438
+        setxattr=5 lsetxattr=6 fsetxattr=7 removexattr=14 lremovexattr=15 fremovexattr=16""",
 }
 _DENIED = {
     arch: {name: int(number) for name, number in (word.split("=") for word in text.split())}
