@@ -357,8 +357,8 @@ def cmd_augment(args: argparse.Namespace) -> dict[str, Any]:
 
 def _window(args: argparse.Namespace):
     """The window the user asked for: --preset NAME or --window CENTER,WIDTH; None for the file's own."""
+    from core.inputs.decoded import Window
     from core.inputs.dicom import WINDOW_PRESETS
-    from core.inputs.images import Window
 
     if args.preset:
         return WINDOW_PRESETS.get(args.preset)

@@ -6,6 +6,7 @@ from pages.common import dataset_or_stop, plain, route_through_app
 
 
 def main() -> None:
+    from core.data.display import montage
     from core.viz import data_figures
 
     dataset = dataset_or_stop()
@@ -38,7 +39,7 @@ def main() -> None:
     picks = data_figures.sample_indices(labels, per_class, int(seed), dataset.num_classes)
     scale = max(1, 84 // dataset.image_shape[0])
     for name, indices in zip(dataset.class_names, picks, strict=True):
-        st.image(data_figures.montage(images[indices], scale=scale), caption=f"{name} ({len(indices)} shown)")
+        st.image(montage(images[indices], scale=scale), caption=f"{name} ({len(indices)} shown)")
 
     st.subheader("Pixel intensity per class")
     hist_split = st.selectbox("Split for the histogram", ["train", "val", "test"], key="data_hist_split")

@@ -186,7 +186,7 @@ def two_model_panel(
 def _compressed_options(meta) -> dict[str, str]:
     """TFLite files measured on the Compress page for this model (model-agnostic methods only)."""
     from core import paths
-    from core.compress.run import model_hash
+    from core.keras_files import model_hash
     from pages.common import load_model
 
     root = paths.cache_dir() / "compress" / model_hash(load_model(meta.id, meta.created))

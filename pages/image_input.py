@@ -57,8 +57,8 @@ def decoded_or_error(data: bytes, prefix: str):
 
 def window_ui(decoded, prefix: str):
     """Frame and window controls (for DICOM and 16-bit images); returns (frame, Window)."""
+    from core.inputs.decoded import EIGHT_BIT, Window
     from core.inputs.dicom import WINDOW_PRESETS
-    from core.inputs.images import EIGHT_BIT, Window
 
     frame = 0
     if decoded.frame_count > 1:

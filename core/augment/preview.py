@@ -31,7 +31,7 @@ def preview(
 
 def grid(result: Preview, scale: int = 3, pad: int = 2) -> np.ndarray:
     """One row per source image: the original, a gap, then its draws; enlarged ``scale`` times."""
-    from core.viz.data_figures import montage
+    from core.data.display import montage
 
     rows = []
     for original, draws in zip(result.originals, result.draws, strict=True):

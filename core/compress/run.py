@@ -23,8 +23,8 @@ from core.compress.recipe import BUILTIN, Recipe
 from core.compress.steps import STEPS
 from core.data.dataset import Dataset
 from core.errors import MedLensError
+from core.keras_files import model_hash, save_keras
 from core.models.predict import check_compatible, predict_proba
-from core.models.store import save_keras
 from core.storage import publish, staging_folder
 
 PREFIX_MODELS = 8
@@ -75,14 +75,6 @@ class CompressionResult:
             "baseline_latency_ms": self.baseline.latency_ms,
             "agreement": m.agreement,
         }
-
-
-def model_hash(model) -> str:
-    """A content hash of architecture and weights: the cache key of a model."""
-    digest = hashlib.sha256(json.dumps(model.get_config(), sort_keys=True, default=str).encode())
-    for weight in model.get_weights():
-        digest.update(np.ascontiguousarray(weight).tobytes())
-    return digest.hexdigest()[:20]
 
 
 def recipe_hash(recipe: Recipe, seed: int) -> str:

@@ -16,7 +16,7 @@ class Predictor:
         self.keras = keras_model
         self.name = name
         if keras_model is not None:
-            from core.compress.run import model_hash
+            from core.keras_files import model_hash
 
             self.key = "k" + model_hash(keras_model)
             self.input_shape = tuple(keras_model.input_shape[1:])

@@ -36,6 +36,7 @@ SPLIT_FOLDERS = {
 }
 IGNORED = re.compile(r"^(\..*|__MACOSX|Thumbs\.db|desktop\.ini)$", re.IGNORECASE)
 FRACTIONS = {"train": 0.7, "val": 0.1, "test": 0.2}
+_SIDE_ARRAY_BYTES = {"class_names.npy": 2**20}  # other non-image members (labels) get 8 bytes per allowed image
 Progress = Callable[[int, int], None]
 
 
@@ -340,6 +341,8 @@ def _check_npy_headers(archive: SafeZip, limits: Limits) -> None:
             raise InputError(f"{member.path} declares more data than the file holds; the .npz is damaged.")
         if member.path.endswith("_images.npy"):
             pixels += declared
+        elif declared > _SIDE_ARRAY_BYTES.get(member.path, limits.max_images * 8):
+            raise InputError(f"{member.path} declares {human_bytes(declared)}, far more than it needs; refusing it.")
     if pixels > limits.max_import_bytes:
         raise InputError(
             f"This .npz holds {human_bytes(pixels)} of images; the limit is {human_bytes(limits.max_import_bytes)}."

@@ -12,8 +12,8 @@ import warnings
 import numpy as np
 
 from core.errors import InputError, MedLensError
+from core.inputs.decoded import DECODERS, INTERRUPTS, DecodedImage, Window, check_decoded_bytes, check_pixels
 from core.inputs.deid import scrubber, technical_summary
-from core.inputs.images import DECODERS, INTERRUPTS, DecodedImage, Window, check_decoded_bytes, check_pixels
 from core.inputs.limits import Limits
 from core.registry import Registry
 

@@ -18,7 +18,7 @@ def prepare() -> list[str]:
     network = sandbox.isolate_network()  # first: a user namespace needs a single-threaded process
     import importlib
 
-    import core.models.store  # noqa: F401  (core first: TF_USE_LEGACY_KERAS before TensorFlow)
+    import core.keras_files  # noqa: F401  (core first: TF_USE_LEGACY_KERAS before TensorFlow)
 
     importlib.import_module("tf_keras.src.saving.saving_lib")  # loaded now: nothing new is imported after the lock
 
@@ -30,7 +30,7 @@ def prepare() -> list[str]:
 def main(path: str) -> dict:
     import numpy as np
 
-    from core.models.store import load_keras_file
+    from core.keras_files import load_keras_file
 
     model = load_keras_file(path)
     shape = tuple(model.input_shape[1:])

@@ -12,7 +12,6 @@ import re
 import shutil
 import time
 import uuid
-import zipfile
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 
 from core import paths
 from core.errors import MedLensError, ModelError
+from core.keras_files import load_keras_file, model_hash, save_keras  # noqa: F401  (the store's API)
 from core.storage import atomic_write_json, locked, publish, staging_folder
 from core.text import check_name
 
@@ -92,16 +92,6 @@ def save(model, meta_fields: dict[str, Any]) -> ModelMeta:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def save_keras(model, path: Path) -> None:
-    """Write the Keras v3 zip format, whatever thread this runs on.
-
-    tf-keras decides the format of a ``.keras`` path from a thread-local flag that its own
-    save/load restore to False in threads where TensorFlow was not imported; a second save from
-    such a thread (a Streamlit script thread, a background job) would silently write HDF5.
-    """
-    model.save(path, save_format="keras_v3")
-
-
 def list_models(dataset: str | None = None) -> list[ModelMeta]:
     """Stored models, newest first; entries with unreadable metadata are skipped."""
     root = paths.models_dir()
@@ -137,23 +127,6 @@ def load(model_id: str):
     """The stored Keras model, loaded in safe mode."""
     read_meta(model_id)
     return load_keras_file(model_dir(model_id) / MODEL_FILE)
-
-
-def load_keras_file(path: Path):
-    """Load a ``.keras`` archive with ``safe_mode=True``; any failure becomes one clear ``ModelError``."""
-    path = Path(path)
-    if path.suffix != ".keras":
-        raise ModelError(f"{path.name}: only .keras model files are accepted (.h5 and SavedModel can run hidden code).")
-    if not path.is_file():
-        raise ModelError(f"Model file {path} does not exist.")
-    if not zipfile.is_zipfile(path):
-        raise ModelError(f"{path.name} is not a valid .keras file (it is not a Keras zip archive); it may be damaged.")
-    from tensorflow import keras
-
-    try:
-        return keras.models.load_model(path, safe_mode=True, compile=False)
-    except Exception as error:  # Keras raises many types for a damaged archive
-        raise ModelError(f"{path.name} could not be loaded safely: {_first_line(error)}") from error
 
 
 def rename(model_id: str, name: str) -> ModelMeta:

@@ -307,8 +307,10 @@ CASES = [
     ),
     Case("4 npz with one label of 3,000,000", "dataset", lambda t: _npz_labels(3_000_000), "classes"),
     Case("4 npz with duplicate class names", "dataset", lambda t: _npz_names(["a", "A"]), "two class"),
-    Case("4 npz with a 1 MB class name", "dataset", lambda t: _npz_names(["a", "b" * 2**20]), "limit is 64"),
+    Case("4 npz with a 100-character class name", "dataset", lambda t: _npz_names(["a", "b" * 100]), "limit is 64"),
+    Case("4 npz with a 1 MB class name", "dataset", lambda t: _npz_names(["a", "b" * 2**20]), "far more than"),
     Case("4 npz with too few class names", "dataset", lambda t: _npz_names(["only"]), "class_names lists 1"),
+    Case("4 npz with 40 MB of class names", "dataset", lambda t: _npz_names(["n"] * 2_500_000), "far more than"),
     Case(
         "4 npz of 4x4 images",
         "dataset",

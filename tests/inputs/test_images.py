@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from core.errors import InputError
+from core.inputs.decoded import Window
 from core.inputs.dicom import WINDOW_PRESETS
-from core.inputs.images import Window, fit_to, model_input, read_image, render
+from core.inputs.images import fit_to, model_input, read_image, render
 from core.inputs.sniff import sniff
 from tests.inputs import files
 

@@ -12,7 +12,7 @@ from core.inputs.model_gate import check_config
 
 
 def save(model, path):
-    from core.models.store import save_keras
+    from core.keras_files import save_keras
 
     save_keras(model, path)
     return path

@@ -12,7 +12,7 @@ from tests.inputs import files
 
 
 def saved_config(model, tmp_path) -> dict:
-    from core.models.store import save_keras
+    from core.keras_files import save_keras
 
     path = tmp_path / "m.keras"
     save_keras(model, path)

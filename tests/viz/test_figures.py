@@ -19,12 +19,6 @@ def test_sample_indices_are_per_class_and_seeded(breast):
     assert all(np.array_equal(a, b) for a, b in zip(picks, again, strict=True))
 
 
-def test_montage_enlarges_and_lays_out_a_row():
-    images = np.zeros((3, 28, 28, 1), dtype=np.uint8)
-    row = data_figures.montage(images, scale=2, pad=2)
-    assert row.shape == (56, 3 * 56 + 2 * 2, 3) and row.dtype == np.uint8
-
-
 def test_intensity_histogram_has_one_density_per_class(breast):
     figure = data_figures.intensity_histogram(breast)
     assert [trace.name for trace in figure.data] == list(breast.class_names)

@@ -1,0 +1,109 @@
+"""Rules of the code's shape that a sentence in a guide cannot keep: read from the imports themselves (ast).
+
+- ``core`` never imports Streamlit or ``pages`` (the engine runs without a browser);
+- a ``core`` package imports only packages of a lower layer (or its own), so the engine has one direction;
+- no ``core`` module takes part in an import cycle;
+- pages never import a private (``_``-prefixed) name from ``core``.
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+# Lowest first. A package may import its own modules and any package of a lower layer, never one beside or above.
+LAYERS = [
+    {"errors"},
+    {"text", "registry", "params", "paths"},
+    {"storage", "jobs", "keras_files"},
+    {"data"},
+    {"inputs"},
+    {"models"},
+    {"augment", "compress"},
+    {"explain"},
+    {"viz"},
+    {"__main__", "cli"},
+]
+LEVEL = {package: level for level, packages in enumerate(LAYERS) for package in packages}
+
+
+def _imports(path: Path) -> list[tuple[str, list[str]]]:
+    """(module, names) for every import in the file, at any depth (lazy imports inside functions count too)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.extend((alias.name, []) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((node.module, [alias.name for alias in node.names]))
+    return found
+
+
+def _module(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+
+
+def _package(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+CORE = sorted((ROOT / "core").rglob("*.py"))
+
+
+def test_every_core_package_has_a_layer():
+    packages = {_package(_module(path)) for path in CORE} - {""}
+    assert packages <= set(LEVEL), sorted(packages - set(LEVEL))
+
+
+@pytest.mark.parametrize("path", CORE, ids=lambda p: str(p.relative_to(ROOT)))
+def test_core_never_imports_streamlit_pages_or_a_higher_layer(path):
+    own = _package(_module(path))
+    for module, names in _imports(path):
+        top = module.split(".")[0]
+        assert top not in ("streamlit", "pages"), f"{path.name} imports {module}"
+        targets = [module] if module != "core" else [f"core.{name}" for name in names]
+        for target in targets:
+            other = _package(target)
+            if top != "core" or not other or other == own:
+                continue
+            assert LEVEL[other] < LEVEL[own], f"{path.relative_to(ROOT)} ({own}) imports {target} ({other})"
+
+
+def test_no_core_module_is_part_of_an_import_cycle():
+    modules = {_module(path): path for path in CORE}
+    graph = {}
+    for name, path in modules.items():
+        edges = set()
+        for module, names in _imports(path):
+            candidates = [module] + [f"{module}.{n}" for n in names]
+            edges.update(c for c in candidates if c in modules and c != name)
+        graph[name] = edges
+    done, stack = set(), []
+
+    def visit(node: str) -> None:
+        if node in stack:
+            cycle = [*stack[stack.index(node) :], node]
+            pytest.fail("import cycle: " + " -> ".join(cycle))
+        if node in done:
+            return
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if not nxt.startswith(node + "."):  # a package's __init__ importing its own modules is not a cycle
+                visit(nxt)
+        stack.pop()
+        done.add(node)
+
+    for node in sorted(graph):
+        visit(node)
+
+
+@pytest.mark.parametrize("path", [*sorted((ROOT / "pages").glob("*.py")), ROOT / "app.py"], ids=lambda p: p.name)
+def test_pages_use_only_public_core_names(path):
+    for module, names in _imports(path):
+        if module.split(".")[0] != "core":
+            continue
+        private = [name for name in names if name.startswith("_")]
+        private += [part for part in module.split(".") if part.startswith("_") and part != "__main__"]
+        assert not private, f"{path.name} imports {private} from {module}"
