@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Use the shared MedMNIST copies beside the checkout when present; otherwise files download.
 export MEDLENS_DATA_DIR ?= $(abspath $(wildcard ../shared/data))
 
-.PHONY: setup run test lint browser bench clean
+.PHONY: setup run test quick lint browser bench clean
 
 setup: $(STAMP)
 
@@ -29,6 +29,10 @@ browser:
 
 test: setup browser lint
 	$(BIN)/python -m pytest
+
+# Day-to-day: lint and every test not marked slow (no browser, no real training runs).
+quick: setup lint
+	$(BIN)/python -m pytest -q -m "not slow"
 
 bench: setup
 	$(BIN)/python bench/train_baseline.py

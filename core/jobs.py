@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from core.errors import Cancelled, MedLensError
@@ -55,13 +56,26 @@ class _SeededQueue:
 
 SEEDED_QUEUE = _SeededQueue()
 
-PENDING, RUNNING, DONE, FAILED, CANCELLED = "pending", "running", "done", "failed", "cancelled"
+
+class JobStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+PENDING, RUNNING, DONE, FAILED, CANCELLED = JobStatus
 
 
 @dataclass
 class Job:
     name: str
-    status: str = PENDING
+    status: JobStatus = JobStatus.PENDING
     progress: float = 0.0
     message: str = ""
     result: Any = None
@@ -69,6 +83,7 @@ class Job:
     detail: Any = None  # the latest structured progress (e.g. TrainProgress), for live charts
     started: float = field(default_factory=time.time)
     finished: float | None = None
+    consumed: bool = False  # set by the first ``consume()`` after the job finished
     _cancel: threading.Event = field(default_factory=threading.Event, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
 
@@ -82,16 +97,22 @@ class Job:
     def cancel(self) -> None:
         self._cancel.set()
 
-    @property
-    def cancelled(self) -> bool:
+    def should_stop(self) -> bool:
+        """True once cancel was asked for; long loops poll it (pass ``job.should_stop`` as a callback)."""
         return self._cancel.is_set()
 
-    def should_stop(self) -> bool:
-        return self._cancel.is_set()
+    cancelled = property(should_stop)
 
     @property
     def done(self) -> bool:
-        return self.status in (DONE, FAILED, CANCELLED)
+        return self.status.finished
+
+    def consume(self) -> bool:
+        """True exactly once, the first time it is called after the job finished: act on a result once."""
+        if not self.done or self.consumed:
+            return False
+        self.consumed = True
+        return True
 
     def wait(self, timeout: float | None = None) -> "Job":
         if self._thread is not None:

@@ -5,7 +5,8 @@ import streamlit as st
 
 from pages.common import (
     dataset_or_stop,
-    job_running,
+    job_is_running,
+    job_panel,
     param_widgets,
     plain,
     route_through_app,
@@ -157,27 +158,16 @@ def efficiency_ui(pipeline, dataset) -> None:
         st.info("Pick at least one share of labels.")
         return
     config = EfficiencyConfig(tuple(sorted(fractions)), seeds, epochs=epochs)
-    job = st.session_state.get(JOB_KEY)
-    running = job is not None and not job.done
-    if st.button("Run the experiment", key="aug_eff_run", disabled=running, type="primary"):
+    if st.button("Run the experiment", key="aug_eff_run", disabled=job_is_running(JOB_KEY), type="primary"):
         st.session_state[JOB_KEY] = jobs.submit(_efficiency, dataset, pipeline, config, name="efficiency", seeded=True)
         st.rerun()
-
-    @st.fragment(run_every=1.0 if running else None)
-    def show() -> None:
-        current = st.session_state.get(JOB_KEY)
-        if current is not None and job_running(current, "aug_eff_cancel"):
-            pass
-        elif current is not None and current.error:
-            (st.warning if current.status == "cancelled" else st.error)(plain(current.error))
-        rows = cached_rows(dataset, pipeline, config)
-        if rows:
-            st.plotly_chart(efficiency_chart(rows), key="aug_eff_chart")
-            st.dataframe(rows, hide_index=True, key="aug_eff_table")
-        else:
-            st.caption("No finished runs for this pipeline yet. Each run is kept, so nothing is computed twice.")
-
-    show()
+    job_panel(JOB_KEY, cancelled="Cancelled; every run finished so far is kept.")
+    rows = cached_rows(dataset, pipeline, config)
+    if rows:
+        st.plotly_chart(efficiency_chart(rows), key="aug_eff_chart")
+        st.dataframe(rows, hide_index=True, key="aug_eff_table")
+    else:
+        st.caption("No finished runs for this pipeline yet. Each run is kept, so nothing is computed twice.")
 
 
 def main() -> None:

@@ -15,7 +15,8 @@ from pages.common import (
     current_size,
     dataset_or_stop,
     fresh_upload,
-    job_finished,
+    job_is_running,
+    job_panel,
     keras_predictor,
     model_id_or_prompt,
     plain,
@@ -147,13 +148,10 @@ def dataset_tab() -> None:
     channel_choice = right.selectbox("Channels", ["auto", "gray", "RGB"], key="byod_ds_channels")
     seed = last.number_input("Split seed", 0, 10_000, 0, key="byod_ds_seed")
     channels = {"auto": None, "gray": 1, "RGB": 3}[channel_choice]
-    job = st.session_state.get("byod_ds_job")
-    if st.button(f"Check {label}", type="primary", key="byod_ds_check", disabled=job is not None and not job.done):
-        st.session_state["byod_ds_job"] = job = submit(_run_import, data, name, int(size), int(seed), channels)
-    if job is None or not job_finished(job, "byod_ds_cancel", "Reading: "):
-        return
-    if job.error is not None:
-        show_error(job.error)
+    if st.button(f"Check {label}", type="primary", key="byod_ds_check", disabled=job_is_running("byod_ds_job")):
+        st.session_state["byod_ds_job"] = submit(_run_import, data, name, int(size), int(seed), channels)
+    job = job_panel("byod_ds_job", "Reading: ")
+    if job is None:
         return
     dataset, report = job.result
     try:
@@ -202,11 +200,8 @@ def model_tab() -> None:
         path = session_space().write(upload.getvalue(), ".keras")
         st.session_state["byod_model_file"] = (path, upload.name)
         st.session_state["byod_model_job"] = submit(_run_model_check, path)
-    job = st.session_state.get("byod_model_job")
-    if job is None or not job_finished(job, "byod_model_cancel", "Checking: "):
-        return
-    if job.error is not None:
-        show_error(job.error)
+    job = job_panel("byod_model_job", "Checking: ")
+    if job is None:
         return
     check, (path, file_name) = job.result, st.session_state["byod_model_file"]
     st.success(

@@ -5,8 +5,10 @@ read it through these helpers and call ``core``. Heavy imports stay inside funct
 so the Home page is served before TensorFlow loads.
 """
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -285,26 +287,54 @@ def param_widgets(params, prefix: str, initial: dict | None = None) -> dict:
     return values
 
 
-def job_finished(job, cancel_key: str, label: str = "") -> bool:
-    """True once ``job`` is done; until then a progress bar with Cancel that refreshes itself every
-    second (a fragment) and reruns the whole page when the job ends, so the result appears."""
-    if job.done:
-        return True
+def job_panel(
+    key: str,
+    label: str = "",
+    *,
+    on_done: Callable[[Any], None] | None = None,
+    on_first_done: Callable[[Any], None] | None = None,
+    live: Callable[[Any], None] | None = None,
+    cancelled: str = "Cancelled.",
+) -> Any:
+    """The one widget for the background job a page keeps in ``st.session_state[key]``.
 
-    @st.fragment(run_every=1.0)
-    def monitor() -> None:
-        if not job_running(job, cancel_key, label):
+    While it runs: a progress bar with its message, ``live(job)`` (e.g. a growing chart) and Cancel,
+    refreshed every second in a fragment, so the page never freezes. When it ends: once,
+    ``on_first_done(job)`` for a success and a full rerun so the rest of the page sees the result; then
+    ``on_done(job)`` for a success, a note for a cancel, one plain sentence for a failure.
+    Returns the job when it succeeded (for results drawn in the page body), else None.
+    """
+    from core.jobs import JobStatus
+
+    job = st.session_state.get(key)
+    if job is None:
+        return None
+
+    @st.fragment(run_every=None if job.done else 1.0)
+    def panel() -> None:
+        if not job.done:
+            st.progress(job.progress, text=f"{label}{plain(job.message) or 'starting…'}")
+            if live is not None:
+                live(job)
+            if st.button("Cancel", key=f"{key}_cancel", icon=":material/stop:"):
+                job.cancel()
+            return
+        if job.consume():
+            if job.status is JobStatus.DONE and on_first_done is not None:
+                on_first_done(job)
             st.rerun(scope="app")
+        if job.status is JobStatus.CANCELLED:
+            st.warning(cancelled)
+        elif job.status is JobStatus.FAILED:
+            show_error(job.error)
+        elif on_done is not None:
+            on_done(job)
 
-    monitor()
-    return False
+    panel()
+    return job if job.status is JobStatus.DONE else None
 
 
-def job_running(job, cancel_key: str, label: str = "") -> bool:
-    """While ``job`` runs, draw its progress bar and a Cancel button and return True."""
-    if job.done:
-        return False
-    st.progress(job.progress, text=f"{label}{job.message or 'starting…'}")
-    if st.button("Cancel", key=cancel_key, icon=":material/stop:"):
-        job.cancel()
-    return True
+def job_is_running(key: str) -> bool:
+    """Whether the page's job under ``key`` is still going (start buttons are disabled meanwhile)."""
+    job = st.session_state.get(key)
+    return job is not None and not job.done

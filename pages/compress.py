@@ -3,7 +3,8 @@
 import streamlit as st
 
 from pages.common import (
-    job_running,
+    job_is_running,
+    job_panel,
     load_model,
     model_id_or_prompt,
     param_widgets,
@@ -90,32 +91,23 @@ def _run_search(job, compressor, config):
     return search(compressor, config, on_progress=job.report, should_stop=job.should_stop)
 
 
-def job_monitor() -> None:
-    from core.jobs import CANCELLED, DONE
+def compress_panel() -> None:
+    """The compression job: a search's verdict and skipped candidates, or the one recipe measured."""
+    from core.compress.search import SearchResult
 
-    job = st.session_state.get(JOB_KEY)
-    if job is None:
-        return
-
-    @st.fragment(run_every=None if job.done else 1.0)
-    def monitor() -> None:
-        if job_running(job, "cmp_cancel"):
-            return
-        if not getattr(job, "acknowledged", False):
-            job.acknowledged = True
-            st.rerun(scope="app")
-        if job.status == DONE and hasattr(job.result, "verdict"):
-            st.success(job.result.verdict)
+    def done(job) -> None:
+        if isinstance(job.result, SearchResult):
+            st.success(plain(job.result.verdict))
             for line in job.result.skipped:
                 st.caption(f"Skipped {plain(line)}")
-        elif job.status == DONE:
-            st.success(f"Measured {plain(job.result.recipe.name)}.")
-        elif job.status == CANCELLED:
-            st.warning("Cancelled; every candidate measured so far is kept in the cache.")
         else:
-            show_error(job.error)
+            st.success(f"Measured {plain(job.result.recipe.name)}.")
 
-    monitor()
+    job_panel(
+        JOB_KEY,
+        on_done=done,
+        cancelled="Cancelled; every candidate measured so far is kept in the cache.",
+    )
 
 
 def candidate_view(results, meta) -> None:
@@ -213,7 +205,7 @@ def main() -> None:
     except MedLensError as error:
         show_error(error)
         return
-    running = st.session_state.get(JOB_KEY) is not None and not st.session_state[JOB_KEY].done
+    running = job_is_running(JOB_KEY)
     st.subheader("Find for me")
     config = search_ui()
     st.subheader("One method at a time")
@@ -222,7 +214,7 @@ def main() -> None:
         task, arg = (_run_search, config) if config else (_run_recipe, recipe)
         st.session_state[JOB_KEY] = jobs.submit(task, compressor, arg, name="compress", seeded=True)
         st.rerun()
-    job_monitor()
+    compress_panel()
     results = compressor.all_cached()
     if results:
         st.subheader("Measured candidates")

@@ -3,9 +3,9 @@
 import numpy as np
 import streamlit as st
 
-from pages.common import job_running, plain, show_error
+from pages.common import job_panel, plain
 
-GALLERY_KEY = "explain_gallery_job"
+GALLERY_KEY, GALLERY_INPUTS_KEY = "explain_gallery_job", "explain_gallery_inputs"
 SAMPLE = 16
 FAST_DEFAULTS = ["gradcam", "saliency", "occlusion", "integrated_gradients"]
 
@@ -133,20 +133,7 @@ def ranking_panel(predictor, methods, background, seed, images) -> None:
 
     if st.button(f"Rank these methods over {SAMPLE} test images", key="exp_rank_run"):
         st.session_state[RANK_KEY] = jobs.submit(_rank, predictor, images, methods, seed, background, name="rank")
-    job = st.session_state.get(RANK_KEY)
-    if job is None:
-        return
-
-    @st.fragment(run_every=None if job.done else 1.0)
-    def show() -> None:
-        if job_running(job, "exp_rank_cancel"):
-            return
-        if job.error:
-            show_error(job.error)
-        else:
-            st.dataframe(job.result, hide_index=True, key="exp_rank_table")
-
-    show()
+    job_panel(RANK_KEY, on_done=lambda job: st.dataframe(job.result, hide_index=True, key="exp_rank_table"))
 
 
 def two_model_panel(
@@ -228,32 +215,19 @@ def gallery_panel(predictor, dataset, method, settings, seed, probabilities_of) 
         else:
             order = np.argsort(probabilities.max(axis=1), kind="stable")[:count]
         images = dataset.images("test")[order]
-        st.session_state[GALLERY_KEY] = (
-            jobs.submit(
-                _gallery, predictor, images, probabilities[order].argmax(axis=1), method, settings, seed, name="gallery"
-            ),
-            images,
-            order,
+        st.session_state[GALLERY_KEY] = jobs.submit(
+            _gallery, predictor, images, probabilities[order].argmax(axis=1), method, settings, seed, name="gallery"
         )
-    state = st.session_state.get(GALLERY_KEY)
-    if state is None:
-        return
-    job, images, order = state
+        st.session_state[GALLERY_INPUTS_KEY] = (images, order)
 
-    @st.fragment(run_every=None if job.done else 1.0)
-    def show() -> None:
-        if job_running(job, "exp_gallery_cancel"):
-            return
-        if job.error:
-            show_error(job.error)
-            return
-        maps = job.result
+    def done(job) -> None:
         from core.viz.explain_figures import overlay_png
 
+        images, order = st.session_state[GALLERY_INPUTS_KEY]
         columns = st.columns(8)
-        for i, (image, attribution) in enumerate(zip(images, maps, strict=False)):
+        for i, (image, attribution) in enumerate(zip(images, job.result, strict=False)):
             columns[i % 8].image(overlay_png(image, attribution, 0.6, scale=3), caption=f"test #{order[i]}")
-        if len(maps) == 0:
+        if len(job.result) == 0:
             st.caption("No images matched.")
 
-    show()
+    job_panel(GALLERY_KEY, on_done=done)

@@ -7,7 +7,8 @@ from pages.common import (
     current_model_id,
     current_size,
     dataset_or_stop,
-    job_running,
+    job_is_running,
+    job_panel,
     model_or_none,
     plain,
     route_through_app,
@@ -49,38 +50,30 @@ def _run_training(job, name: str, size: int, config, augment=None):
     return train_and_store(name, size, config, on_progress=progress, should_stop=job.should_stop, augment=augment)
 
 
-def training_monitor() -> None:
-    from core.jobs import CANCELLED, DONE
+def training_panel() -> None:
+    """The training job: live curves while it runs, then the new model selected and summarised."""
 
-    job = st.session_state.get(JOB_KEY)
-    if job is None:
-        return
-
-    @st.fragment(run_every=None if job.done else 1.0)
-    def monitor() -> None:
+    def live(job) -> None:
         from core.viz.train_figures import training_curves
 
-        if job_running(job, "train_cancel", "Training… "):
-            if job.detail is not None and job.detail.history:
-                st.plotly_chart(training_curves(job.detail.history), key="live_curves")
-            return
-        if job.status == DONE and not getattr(job, "acknowledged", False):
-            job.acknowledged = True
-            select_model(job.result.meta.id)
-            st.rerun(scope="app")
-        if job.status == DONE:
-            s = job.result.summary()
-            st.success(
-                f"Trained **{s['model_id']}** in {s['train_seconds']:.0f} s: test accuracy "
-                f"{s['test_accuracy']:.3f}, test AUC {s['test_auc']:.3f} "
-                f"(best epoch {s['best_epoch']} of {s['epochs']})."
-            )
-        elif job.status == CANCELLED:
-            st.warning("Training was cancelled; nothing was saved.")
-        else:
-            st.error(f"Training failed: {plain(job.error)}")
+        if job.detail is not None and job.detail.history:
+            st.plotly_chart(training_curves(job.detail.history), key="live_curves")
 
-    monitor()
+    def done(job) -> None:
+        s = job.result.summary()
+        st.success(
+            f"Trained **{s['model_id']}** in {s['train_seconds']:.0f} s: test accuracy "
+            f"{s['test_accuracy']:.3f}, test AUC {s['test_auc']:.3f} (best epoch {s['best_epoch']} of {s['epochs']})."
+        )
+
+    job_panel(
+        JOB_KEY,
+        "Training… ",
+        on_done=done,
+        on_first_done=lambda job: select_model(job.result.meta.id),
+        live=live,
+        cancelled="Training was cancelled; nothing was saved.",
+    )
 
 
 def report_card(model_id: str) -> None:
@@ -198,8 +191,7 @@ def main() -> None:
         key="train_use_pipeline",
         help="Otherwise training uses a light default jitter (small rotations, shifts and zooms).",
     )
-    job = st.session_state.get(JOB_KEY)
-    running = job is not None and not job.done
+    running = job_is_running(JOB_KEY)
     if st.button("Train", type="primary", key="train_start", disabled=running, icon=":material/play_arrow:"):
         st.session_state[JOB_KEY] = jobs.submit(
             _run_training,
@@ -211,7 +203,7 @@ def main() -> None:
             seeded=True,
         )
         st.rerun()
-    training_monitor()
+    training_panel()
     model_id = current_model_id()
     if model_id is None:
         st.info("No model for this dataset yet: press **Train** to make one.")

@@ -1,25 +1,11 @@
 """python -m core: JSON on the last line, one-line errors with a non-zero exit."""
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
-from tests.conftest import ROOT, store_untrained
-
-
-def run_cli(*args: str, home) -> subprocess.CompletedProcess:
-    env = dict(os.environ, MEDLENS_HOME=str(home))
-    return subprocess.run(
-        [sys.executable, "-m", "core", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
-    )
-
-
-def last_json(result: subprocess.CompletedProcess) -> dict:
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
+from tests.conftest import store_untrained
+from tests.helpers import last_json, run_cli
 
 
 def test_datasets_lists_the_catalogue_and_local_files(medlens_home):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.app.test_pages import finish_job, open_page, texts
+from tests.helpers import finish_job, open_page, texts
 
 
 def test_builder_and_preview_render_and_react():

@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.app.test_pages import finish_job, open_page, texts
 from tests.conftest import store_untrained
+from tests.helpers import finish_job, open_page, texts
 from tests.inputs import files
 
 
@@ -44,14 +44,14 @@ def test_uploads_are_read_by_content_and_bad_ones_get_a_message(model):
 
 
 def test_an_uploaded_dicom_never_shows_its_patient_fields(model):
-    from tests.inputs.test_deid import PATIENT, _identified
-
     at = open_page("byod", model_id=model.id)
-    at.file_uploader(key="byod_upload").set_value(("Doe^Janet^Q.dcm", _identified(), "application/dicom")).run()
+    at.file_uploader(key="byod_upload").set_value(
+        ("Doe^Janet^Q.dcm", files.identified_dicom(), "application/dicom")
+    ).run()
     assert not at.exception and "The model says" in texts(at.markdown)
     shown = page_text(at)
     assert "Modality" in shown
-    assert not [v for v in [*PATIENT.values(), "Janet", "Doe^"] if v in shown]
+    assert not [v for v in [*files.PATIENT.values(), "Janet", "Doe^"] if v in shown]
 
 
 def test_a_dataset_is_checked_reported_and_saved(model):

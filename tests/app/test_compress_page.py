@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.app.test_pages import finish_job, open_page, texts
 from tests.conftest import store_untrained
+from tests.helpers import finish_job, open_page, texts
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.app.test_pages import finish_job, open_page, texts
 from tests.conftest import store_untrained
+from tests.helpers import finish_job, open_page, texts
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def test_two_model_view_and_gallery(stored_model):
     at.slider(key="exp_gallery_count").set_value(4).run()
     at.selectbox(key="exp_gallery_kind").set_value("least confident").run()
     at.button(key="exp_gallery_run").click().run()
-    job = at.session_state["explain_gallery_job"][0]
+    job = at.session_state["explain_gallery_job"]
     job.wait(120)
     at.run()
     assert not at.exception

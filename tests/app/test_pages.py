@@ -5,41 +5,12 @@ session context (dataset, model) in ``session_state`` as the sidebar would.
 """
 
 import json
-import re
 import urllib.error
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT, store_untrained
-
-APP = str(ROOT / "app.py")
-
-
-def open_app() -> AppTest:
-    return AppTest.from_file(APP, default_timeout=120).run()
-
-
-def open_page(page: str, **context) -> AppTest:
-    at = open_app()
-    for key, value in context.items():
-        at.session_state[key] = value
-    return at.switch_page(f"pages/{page}.py").run()
-
-
-def finish_job(at: AppTest, key: str, reruns: int = 1, timeout: float = 300):
-    """Wait for the background job the page stored under ``key`` to succeed, then rerun the page."""
-    job = at.session_state[key]
-    job.wait(timeout)
-    assert job.status == "done", job.error
-    for _ in range(reruns):
-        at.run()
-    return job
-
-
-def texts(elements) -> str:
-    """What the elements show a person: Markdown backslash escapes (``plain``) removed."""
-    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", " ".join(str(e.value) for e in elements))
+from tests.conftest import store_untrained
+from tests.helpers import open_app, open_page, texts
 
 
 def test_home_explains_and_offers_the_session_pickers():

@@ -18,3 +18,11 @@ def tiny_model():
 
     keras.utils.set_random_seed(0)
     return build("small_cnn", (28, 28, 1), 2)
+
+
+@pytest.fixture(scope="module")
+def trained_model(small_breast):
+    """The small CNN after a few seeded epochs on real images: predictions with margins, not coin flips."""
+    from core.models.train import TrainConfig, train
+
+    return train(small_breast, TrainConfig(epochs=4, batch_size=32, seed=0)).model

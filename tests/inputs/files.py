@@ -51,6 +51,26 @@ def dicom_bytes(edit=None, source: str = "CT_small.dcm") -> bytes:
     return buffer.getvalue()
 
 
+PATIENT = {
+    "PatientName": "Doe^Janet^Q",
+    "PatientID": "PID-778899",
+    "PatientBirthDate": "19610417",
+    "InstitutionName": "Saint Example Hospital",
+    "ReferringPhysicianName": "Smithers^Alan",
+    "AccessionNumber": "ACC-5566",
+}
+
+
+def identified_dicom(edit_source: str = "CT_small.dcm") -> bytes:
+    """A pydicom sample carrying a made-up patient in its identifying fields."""
+
+    def edit(dataset):
+        for key, value in PATIENT.items():
+            setattr(dataset, key, value)
+
+    return dicom_bytes(edit, edit_source)
+
+
 def dicom_nested(depth: int) -> bytes:
     """A DICOM whose first sequence nests ``depth`` levels deep (built as raw explicit-VR bytes)."""
     import pydicom

@@ -4,25 +4,8 @@ import logging
 import shutil
 
 from core.inputs.deid import BASIC_PROFILE, identifying_values, scrubber
+from tests.helpers import last_json, run_cli
 from tests.inputs import files
-from tests.test_cli import last_json, run_cli
-
-PATIENT = {
-    "PatientName": "Doe^Janet^Q",
-    "PatientID": "PID-778899",
-    "PatientBirthDate": "19610417",
-    "InstitutionName": "Saint Example Hospital",
-    "ReferringPhysicianName": "Smithers^Alan",
-    "AccessionNumber": "ACC-5566",
-}
-
-
-def _identified(edit_source="CT_small.dcm") -> bytes:
-    def edit(dataset):
-        for key, value in PATIENT.items():
-            setattr(dataset, key, value)
-
-    return files.dicom_bytes(edit, edit_source)
 
 
 def _secrets(data: bytes) -> list[str]:
@@ -34,7 +17,7 @@ def _secrets(data: bytes) -> list[str]:
     values = {
         str(dataset.get(k)) for k in BASIC_PROFILE if dataset.get(k) is not None and len(str(dataset.get(k))) >= 6
     }
-    return sorted(values | set(PATIENT.values()) | {"Janet", "Smithers"})
+    return sorted(values | set(files.PATIENT.values()) | {"Janet", "Smithers"})
 
 
 def test_scrubber_removes_every_identifying_value():
@@ -42,7 +25,7 @@ def test_scrubber_removes_every_identifying_value():
 
     import pydicom
 
-    dataset = pydicom.dcmread(io.BytesIO(_identified()))
+    dataset = pydicom.dcmread(io.BytesIO(files.identified_dicom()))
     assert {"Doe^Janet^Q", "Janet", "PID-778899"} <= set(identifying_values(dataset))
     assert scrubber(dataset)("failed for Doe^Janet^Q (PID-778899)") == "failed for [removed] ([removed])"
 
@@ -52,7 +35,7 @@ def test_no_patient_field_in_any_output_file_or_log(medlens_home, tmp_path, capl
     from core.inputs.dataset_import import import_dataset
     from core.inputs.images import read_image
 
-    ct, mr = _identified(), _identified("MR_small.dcm")
+    ct, mr = files.identified_dicom(), files.identified_dicom("MR_small.dcm")
     secrets = _secrets(ct) + _secrets(mr)
     caplog.set_level(logging.DEBUG)
     decoded = read_image(ct)

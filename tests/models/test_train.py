@@ -53,6 +53,12 @@ def test_cancel_stops_training(breast):
     assert len(calls) < 10
 
 
-def test_multiclass_rgb_trains(retina):
-    result = train(subset(retina, 64), TrainConfig(arch="resnet", epochs=1, batch_size=32))
+def test_multiclass_rgb_training_beats_chance(retina):
+    from core.models.metrics import evaluate
+
+    small = subset(retina, 256)
+    result = train(small, TrainConfig(arch="resnet", epochs=6, batch_size=32, seed=0))
     assert result.model.output_shape == (None, 5)
+    test = evaluate(result.model, small, "test")
+    majority = np.bincount(small.labels("test"), minlength=5).max() / len(small.labels("test"))
+    assert test.auc > 0.55 and test.accuracy >= majority - 0.02, (test.auc, test.accuracy, majority)
