@@ -1,5 +1,6 @@
 """Parameter specs: described once, validated in ``core``, drawn as widgets by the pages."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,3 +38,17 @@ class Param:
         if (self.low is not None and value < self.low) or (self.high is not None and value > self.high):
             raise MedLensError(f"{where}: {value} is outside [{self.low}, {self.high}].")
         return value
+
+
+def validate(owner: str, specs: Iterable[Param], values: dict[str, Any] | None, word: str = "field") -> dict[str, Any]:
+    """``values`` checked against ``specs``, defaults filled in; an unknown name or a bad value is a
+    ``MedLensError`` naming ``owner`` and the field, as every registry's components report them."""
+    values = dict(values or {})
+    known = {spec.name: spec for spec in specs}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        names = ", ".join(map(str, unknown))
+        raise MedLensError(
+            f"{owner} has no {word} {names} (unknown {word}: {names}); its {word}s: {', '.join(known) or 'none'}."
+        )
+    return {name: spec.check(owner, values.get(name, spec.default)) for name, spec in known.items()}

@@ -36,6 +36,11 @@ class Registry(Generic[T]):
 
         return register
 
+    def register(self, item: T) -> T:
+        """Register a component that carries its own ``name`` and a ``description`` (or a ``title``)."""
+        description = getattr(item, "description", None) or getattr(item, "title", "")
+        return self.add(item.name, description)(item)
+
     def get(self, name: str) -> T:
         return self.entry(name).item
 

@@ -265,3 +265,19 @@ def test_import_dataset_then_model_then_predict(medlens_home, tmp_path):
         run_cli("predict", "--model", result["model_id"], "--image", str(image), "--json", home=medlens_home)
     )
     assert set(predicted["probabilities"]) == {"a", "b"}
+
+
+def test_sub_commands_and_the_old_spellings_parse_alike():
+    from core.cli import normalise, parser
+
+    cli = parser()
+    old = cli.parse_args(normalise(["compress", "--model", "m", "--recipe", "int8", "--json"]))
+    new = cli.parse_args(normalise(["compress", "run", "--model", "m", "--recipe", "int8", "--json"]))
+    assert vars(old) == vars(new) and new.handler.__name__ == "run_recipe"
+    assert cli.parse_args(["compress", "search", "--model", "m"]).handler.__name__ == "search_recipes"
+    assert cli.parse_args(["augment", "efficiency", "--pipeline", "none"]).handler.__name__ == "efficiency"
+    assert cli.parse_args(["bench", "augment"]).size == 28  # the shared --dataset/--size parent
+    for family in ("train", "import-model", "augment preview --pipeline none"):
+        assert cli.parse_args([*family.split(), "--dataset", "breastmnist"]).dataset == "breastmnist"
+    with pytest.raises(SystemExit):
+        cli.parse_args(["explain", "--model", "m", "--index", "0", "--method", "nope"])  # choices from the registry

@@ -17,7 +17,7 @@ from tests.conftest import ROOT
 LAYERS = [
     {"errors"},
     {"text", "registry", "params", "paths"},
-    {"storage", "jobs", "keras_files"},
+    {"storage", "jobs", "keras_files", "steplist"},
     {"data"},
     {"inputs"},
     {"models"},

@@ -36,9 +36,7 @@ class AugmentOp:
 OPS: Registry[AugmentOp] = Registry("augmentation op")
 
 
-def register(op: AugmentOp) -> AugmentOp:
-    OPS.add(op.name, op.description)(op)
-    return op
+register = OPS.register
 
 
 def seeds(seed, count: int):

@@ -8,8 +8,7 @@ Pipelines with mixup or cutmix turn labels into one-hot soft labels.
 import functools
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import core.augment.batch_ops
 import core.augment.geometric
@@ -19,6 +18,7 @@ from core.augment.base import OPS, seeds
 from core.augment.geometric import DRAWS, affine_draws, matrices_to_rows
 from core.errors import MedLensError
 from core.models.jitter import warp
+from core.steplist import StepList
 
 
 @dataclass(frozen=True)
@@ -50,9 +50,14 @@ class OpStep:
     def __hash__(self) -> int:
         return hash((self.op, json.dumps(self.params, sort_keys=True), self.probability))
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"op": self.op, "params": self.params, "probability": self.probability}
+
 
 @dataclass(frozen=True)
-class Pipeline:
+class Pipeline(StepList):
+    noun: ClassVar[str] = "pipeline"
+    step_field: ClassVar[str] = "op"
     name: str
     steps: tuple[OpStep, ...] = ()
     num_classes: int | None = None  # needed only when a step mixes labels
@@ -108,48 +113,17 @@ class Pipeline:
             images = tf.clip_by_value(images, 0.0, 1.0)
         return images, labels
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "steps": [{"op": s.op, "params": s.params, "probability": s.probability} for s in self.steps],
-        }
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2)
-
-    def key(self) -> str:
-        return json.dumps(self.to_dict()["steps"], sort_keys=True)
+    @classmethod
+    def step_names(cls) -> list[str]:
+        return OPS.names
 
     @classmethod
-    def from_dict(cls, data: Any) -> "Pipeline":
-        if not isinstance(data, dict) or not isinstance(data.get("steps"), list):
-            raise MedLensError('A pipeline is a JSON object with a "name" and a list of "steps".')
-        steps = []
-        for index, raw in enumerate(data["steps"]):
-            if not isinstance(raw, dict) or "op" not in raw:
-                raise MedLensError(f'Pipeline step {index + 1} needs an "op" (one of {", ".join(OPS.names)}).')
-            params = raw.get("params", {})
-            if not isinstance(params, dict):
-                raise MedLensError(f'Pipeline step {index + 1} ({raw["op"]}): "params" must be an object.')
-            steps.append(OpStep(raw["op"], params, raw.get("probability", 1.0)))
-        return cls(str(data.get("name") or "custom"), tuple(steps))
+    def step_from(cls, raw: dict[str, Any], params: dict[str, Any]) -> OpStep:
+        return OpStep(raw["op"], params, raw.get("probability", 1.0))
 
     @classmethod
-    def from_json(cls, text: str) -> "Pipeline":
-        try:
-            return cls.from_dict(json.loads(text))
-        except json.JSONDecodeError as error:
-            raise MedLensError(f"The pipeline is not valid JSON: {error}.") from error
-
-    @classmethod
-    def load(cls, path: str | Path) -> "Pipeline":
-        """A pipeline JSON file, or a preset by name."""
-        path = Path(path)
-        if not path.is_file():
-            if str(path) in PRESETS:
-                return PRESETS[str(path)]
-            raise MedLensError(f"No pipeline file {path}; give a JSON file or a preset: {', '.join(PRESETS)}.")
-        return cls.from_json(path.read_text(encoding="utf-8"))
+    def presets(cls) -> dict[str, "Pipeline"]:
+        return PRESETS
 
     def snippet(self) -> str:
         """Python that rebuilds this pipeline with ``core``."""

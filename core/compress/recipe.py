@@ -7,8 +7,7 @@ step is exported as float32 TFLite, so every result is measured on a TFLite file
 
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import core.compress.cluster
 import core.compress.lowrank
@@ -16,7 +15,7 @@ import core.compress.prune
 import core.compress.quantize  # noqa: F401  (each module registers its steps)
 from core.compress.steps import STEPS
 from core.errors import MedLensError
-from core.storage import atomic_write
+from core.steplist import StepList
 
 
 @dataclass(frozen=True)
@@ -32,9 +31,14 @@ class Step:
     def __hash__(self) -> int:
         return hash((self.kind, json.dumps(self.params, sort_keys=True)))
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "params": self.params}
+
 
 @dataclass(frozen=True)
-class Recipe:
+class Recipe(StepList):
+    noun: ClassVar[str] = "recipe"
+    step_field: ClassVar[str] = "kind"
     name: str
     steps: tuple[Step, ...]
 
@@ -54,36 +58,17 @@ class Recipe:
     def export_mode(self) -> str:
         return self.steps[-1].params["mode"]
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "steps": [{"kind": s.kind, "params": s.params} for s in self.steps]}
-
-    def key(self) -> str:
-        """Identity of what the recipe does (its name aside), for caching."""
-        return json.dumps(self.to_dict()["steps"], sort_keys=True)
+    @classmethod
+    def step_names(cls) -> list[str]:
+        return STEPS.names
 
     @classmethod
-    def from_dict(cls, data: Any) -> "Recipe":
-        if not isinstance(data, dict) or not isinstance(data.get("steps"), list):
-            raise MedLensError('A recipe is a JSON object with "name" and a list of "steps".')
-        steps = []
-        for index, raw in enumerate(data["steps"]):
-            if not isinstance(raw, dict) or "kind" not in raw:
-                raise MedLensError(f'Recipe step {index + 1} needs a "kind" (one of {", ".join(STEPS.names)}).')
-            params = raw.get("params", {})
-            if not isinstance(params, dict):
-                raise MedLensError(f'Recipe step {index + 1}: "params" must be an object.')
-            steps.append(Step(raw["kind"], params))
-        return cls(str(data.get("name") or "custom"), tuple(steps))
+    def step_from(cls, raw: dict[str, Any], params: dict[str, Any]) -> Step:
+        return Step(raw["kind"], params)
 
     @classmethod
-    def from_json(cls, text: str) -> "Recipe":
-        try:
-            return cls.from_dict(json.loads(text))
-        except json.JSONDecodeError as error:
-            raise MedLensError(f"The recipe is not valid JSON: {error}.") from error
-
-    def save(self, path: Path) -> None:
-        atomic_write(Path(path), json.dumps(self.to_dict(), indent=2))
+    def presets(cls) -> dict[str, "Recipe"]:
+        return BUILTIN
 
 
 def _recipe(name: str, *steps: tuple[str, dict[str, Any]]) -> Recipe:
@@ -122,9 +107,4 @@ BUILTIN: dict[str, Recipe] = {
 
 def resolve(name_or_path: str) -> Recipe:
     """A built-in recipe by name, or a recipe read from a JSON file."""
-    if name_or_path in BUILTIN:
-        return BUILTIN[name_or_path]
-    path = Path(name_or_path)
-    if path.suffix == ".json" and path.is_file():
-        return Recipe.from_json(path.read_text(encoding="utf-8"))
-    raise MedLensError(f"No recipe {name_or_path!r}: give a JSON file or one of {', '.join(BUILTIN)}.")
+    return Recipe.load(name_or_path)

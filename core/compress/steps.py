@@ -10,8 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from core.errors import MedLensError
-from core.params import Param
+from core.params import Param, validate
 from core.registry import Registry
 
 
@@ -25,21 +24,10 @@ class StepKind:
     note: str = ""  # plain-words teaching text: what it does, what it costs
 
     def validate(self, params: dict[str, Any]) -> dict[str, Any]:
-        known = {p.name: p for p in self.params}
-        unknown = sorted(set(params) - set(known))
-        if unknown:
-            raise MedLensError(
-                f"Recipe step {self.name!r} has unknown field(s) {', '.join(unknown)}; known: {', '.join(known)}."
-            )
-        return {
-            name: spec.check(f"Recipe step {self.name!r}", params.get(name, spec.default))
-            for name, spec in known.items()
-        }
+        return validate(f"Recipe step {self.name!r}", self.params, params)
 
 
 STEPS: Registry[StepKind] = Registry("compression step")
 
 
-def register(kind: StepKind) -> StepKind:
-    STEPS.add(kind.name, kind.title)(kind)
-    return kind
+register = STEPS.register

@@ -6,8 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from core.errors import MedLensError
-from core.params import Param
+from core.params import Param, validate
 from core.registry import Registry
 
 
@@ -41,18 +40,10 @@ class ExplainMethod:
     note: str  # what it answers and how it fails, in plain words
 
     def validate(self, params: dict[str, Any] | None) -> dict[str, Any]:
-        params = dict(params or {})
-        known = {p.name: p for p in self.params}
-        unknown = sorted(set(params) - set(known))
-        if unknown:
-            settings = ", ".join(known) or "none"
-            raise MedLensError(f"{self.title} has no setting {', '.join(unknown)}; it has {settings}.")
-        return {name: spec.check(self.title, params.get(name, spec.default)) for name, spec in known.items()}
+        return validate(self.title, self.params, params, word="setting")
 
 
 METHODS: Registry[ExplainMethod] = Registry("explanation method")
 
 
-def register(method: ExplainMethod) -> ExplainMethod:
-    METHODS.add(method.name, method.title)(method)
-    return method
+register = METHODS.register

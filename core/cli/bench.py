@@ -1,0 +1,45 @@
+"""Benchmarks: speed (and, for explanations, faithfulness) measured side by side in one process."""
+
+import argparse
+from typing import Any
+
+from core.cli.output import print_table
+from core.cli.shared import Parents, stored_predictor
+
+
+def register(sub, parents: Parents) -> None:
+    p = sub.add_parser("bench", help="measure speed (and, for explain, faithfulness)")
+    targets = p.add_subparsers(dest="target", required=True)
+    explain = targets.add_parser("explain", parents=[parents.json, parents.seed], help="ms per image and faithfulness")
+    explain.add_argument("--model", required=True)
+    explain.add_argument("--images", type=int, default=16)
+    explain.set_defaults(handler=bench_explain)
+    augment = targets.add_parser(
+        "augment", parents=[parents.json, parents.dataset], help="tf.data pipeline vs ImageDataGenerator"
+    )
+    augment.set_defaults(handler=bench_augment)
+
+
+def bench_augment(args: argparse.Namespace) -> dict[str, Any]:
+    from core.augment import benchmark as augment_benchmark
+    from core.data import load
+
+    report = augment_benchmark.throughput(load(args.dataset))
+    if not args.json:
+        print(
+            f"MedLens {report['medlens_images_per_s']:.0f} images/s, ImageDataGenerator "
+            f"{report['imagedatagenerator_images_per_s']:.0f} images/s: {report['ratio']}x"
+        )
+    return {"bench": "augment", **report}
+
+
+def bench_explain(args: argparse.Namespace) -> dict[str, Any]:
+    from core.explain import benchmark
+
+    predictor, dataset, meta = stored_predictor(args.model)
+    report = benchmark.run(predictor, dataset, images=args.images, seed=args.seed)
+    if not args.json:
+        rows = [{"method": name, **values} for name, values in report["methods"].items()]
+        print_table(rows, ["method", "ms_per_image", "deletion_auc", "insertion_auc", "beats_random"])
+        print(f"random order: {report.get('random')}; cached request {report['cached_request_ms']} ms")
+    return {"bench": args.target, "model_id": meta.id, **report}

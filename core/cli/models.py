@@ -1,0 +1,188 @@
+"""Models: train, evaluate, list, predict an image file, and bring a checked .keras model into the store."""
+
+import argparse
+import sys
+from typing import Any
+
+from core.cli.output import download_progress, print_table
+from core.cli.shared import Parents
+from core.errors import MedLensError
+
+
+def register(sub, parents: Parents) -> None:
+    from core.models.architectures import ARCHITECTURES, DEFAULT_ARCH
+
+    p = sub.add_parser(
+        "train", parents=[parents.json, parents.dataset, parents.seed, parents.quiet], help="train a model and store it"
+    )
+    p.add_argument("--arch", default=DEFAULT_ARCH, choices=ARCHITECTURES.names)
+    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--pipeline", help="an augmentation pipeline (JSON file or preset) instead of the default jitter")
+    p.set_defaults(handler=train)
+    p = sub.add_parser("evaluate", parents=[parents.json], help="evaluate a stored model on a split")
+    p.add_argument("--model", required=True)
+    p.add_argument("--split", default="test", choices=["train", "val", "test"])
+    p.set_defaults(handler=evaluate)
+    p = sub.add_parser("models", parents=[parents.json], help="list the model store")
+    p.add_argument("--dataset", default=None)
+    p.set_defaults(handler=models)
+    p = sub.add_parser(
+        "predict", parents=[parents.json], help="predict one image file (PNG, JPEG, TIFF, DICOM) with a stored model"
+    )
+    p.add_argument("--model", required=True)
+    p.add_argument("--image", required=True)
+    p.add_argument("--frame", type=int, default=0, help="the frame of a multi-frame DICOM")
+    p.add_argument("--window", help="CENTER,WIDTH in the file's units (e.g. HU), instead of the file's own")
+    p.add_argument("--preset", help="a window preset: lung, mediastinum, bone, brain, soft tissue")
+    p.set_defaults(handler=predict)
+    p = sub.add_parser(
+        "import-model", parents=[parents.json, parents.dataset], help="check a .keras model and put it in the store"
+    )
+    p.add_argument("file")
+    p.add_argument("--name", help="a display name (default: the file name)")
+    p.set_defaults(handler=import_model)
+
+
+def train(args: argparse.Namespace) -> dict[str, Any]:
+    from core.data import load
+    from core.models.train import TrainConfig, TrainProgress
+    from core.models.workflow import train_dataset_and_store
+
+    config = TrainConfig(arch=args.arch, epochs=args.epochs, seed=args.seed, batch_size=args.batch_size)
+    dataset = load(args.dataset, args.size, progress=download_progress(f"downloading {args.dataset}"))
+    for warning in dataset.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+
+    def progress(p: TrainProgress) -> None:
+        if p.epoch_end and not args.quiet:
+            logs = "  ".join(f"{k} {v:.4f}" for k, v in p.logs.items())
+            print(f"epoch {p.epoch}/{p.epochs}  {logs}", file=sys.stderr, flush=True)
+
+    pipeline = None
+    if args.pipeline:
+        from core.augment.pipeline import Pipeline
+
+        pipeline = Pipeline.load(args.pipeline)
+    trained = train_dataset_and_store(
+        dataset, args.size, config, catalogue_name=args.dataset, on_progress=progress, augment=pipeline
+    )
+    summary = trained.summary()
+    if not args.json:
+        print(
+            f"model {summary['model_id']}: test accuracy {summary['test_accuracy']:.4f}, "
+            f"test AUC {summary['test_auc']:.4f}"
+        )
+    return summary
+
+
+def evaluate(args: argparse.Namespace) -> dict[str, Any]:
+    from core.data import load
+    from core.models import store
+    from core.models.metrics import evaluate
+
+    meta = store.read_meta(args.model)
+    model = store.load(args.model)
+    dataset = load(meta.dataset, meta.size)
+    evaluation = evaluate(model, dataset, args.split)
+    if not args.json:
+        print(
+            f"{meta.id} on {dataset.title} {args.split}: accuracy {evaluation.accuracy:.4f}, "
+            f"AUC {evaluation.auc:.4f}, ECE {evaluation.ece:.4f}"
+        )
+        print_table(
+            [
+                {
+                    "class": r.name,
+                    **{k: f"{getattr(r, k):.3f}" for k in ("precision", "recall", "f1")},
+                    "support": r.support,
+                }
+                for r in evaluation.per_class
+            ],
+            ["class", "precision", "recall", "f1", "support"],
+        )
+    return {"model_id": meta.id, "dataset": meta.dataset, **evaluation.summary()}
+
+
+def models(args: argparse.Namespace) -> dict[str, Any]:
+    from core.models import store
+
+    rows = [
+        {
+            "id": m.id,
+            "name": m.name,
+            "dataset": m.dataset,
+            "arch": m.arch,
+            "test_accuracy": round(m.metrics.get("test_accuracy", float("nan")), 4),
+            "test_auc": round(m.metrics.get("test_auc", float("nan")), 4),
+            "params": m.params,
+            "created": m.created,
+        }
+        for m in store.list_models(args.dataset)
+    ]
+    if not args.json:
+        print_table(rows, ["id", "name", "dataset", "arch", "test_accuracy", "test_auc", "params"])
+    return {"models": rows}
+
+
+def window_of(args: argparse.Namespace):
+    """The window the user asked for: --preset NAME or --window CENTER,WIDTH; None for the file's own."""
+    from core.inputs.decoded import Window
+    from core.inputs.dicom import WINDOW_PRESETS
+
+    if args.preset:
+        return WINDOW_PRESETS.get(args.preset)
+    if not args.window:
+        return None
+    try:
+        center, width = (float(part) for part in args.window.split(","))
+    except ValueError:
+        raise MedLensError(f"--window must be CENTER,WIDTH (e.g. 40,400), got {args.window!r}.") from None
+    return Window(center, width)
+
+
+def predict(args: argparse.Namespace) -> dict[str, Any]:
+    from pathlib import Path
+
+    from core.data import load
+    from core.inputs.files import read_user_file
+    from core.inputs.images import fit_to, read_image, render
+    from core.models import store
+    from core.models.predict import predict_proba
+
+    meta = store.read_meta(args.model)
+    decoded = read_image(read_user_file(Path(args.image)))
+    window = window_of(args)
+    pixels = render(decoded, args.frame, window)
+    dataset = load(meta.dataset, meta.size)
+    image = fit_to(pixels, dataset.image_shape)
+    probabilities = predict_proba(store.load(args.model), image[None])[0]
+    best = int(probabilities.argmax())
+    shown = window or decoded.window
+    result = {
+        "model_id": meta.id,
+        "predicted": dataset.class_names[best],
+        "confidence": float(probabilities[best]),
+        "probabilities": {name: float(p) for name, p in zip(dataset.class_names, probabilities, strict=True)},
+        "image": {"format": decoded.format, "frames": decoded.frame_count, "frame": args.frame, **decoded.summary},
+        "window": {"center": shown.center, "width": shown.width},
+    }
+    if not args.json:
+        print(f"{result['predicted']} ({result['confidence']:.1%})")
+        for name, p in result["probabilities"].items():
+            print(f"  {name:<24} {p:.4f}")
+    return result
+
+
+def import_model(args: argparse.Namespace) -> dict[str, Any]:
+    from pathlib import Path
+
+    from core.models.importing import import_model
+
+    meta = import_model(Path(args.file), args.dataset, args.size, args.name)
+    if not args.json:
+        print(
+            f"model {meta.id} stored for {meta.dataset} {meta.size}x{meta.size}: test accuracy "
+            f"{meta.metrics['test_accuracy']:.4f}, test AUC {meta.metrics['test_auc']:.4f}"
+        )
+    return {"model_id": meta.id, "dataset": meta.dataset, "size": meta.size, "params": meta.params, **meta.metrics}

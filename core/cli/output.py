@@ -1,0 +1,42 @@
+"""What every command prints: JSON without NaN, plain tables, progress lines on stderr (stdout stays for results)."""
+
+import math
+import sys
+from collections.abc import Callable
+from typing import Any
+
+
+def clean(value: Any) -> Any:
+    """JSON without NaN: undefined figures (AUC of a one-class split) become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean(v) for v in value]
+    return value
+
+
+def print_table(rows: list[dict[str, Any]], columns: list[str]) -> None:
+    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) if rows else len(c) for c in columns}
+    print("  ".join(c.ljust(widths[c]) for c in columns))
+    for row in rows:
+        print("  ".join(str(row.get(c, "")).ljust(widths[c]) for c in columns))
+
+
+def download_progress(label: str) -> Callable[[int, int | None], None]:
+    def report(done: int, total: int | None) -> None:
+        if total:
+            print(f"\r{label}: {done / total:6.1%} of {total / 1e6:.1f} MB", end="", file=sys.stderr, flush=True)
+
+    return report
+
+
+def step_progress(quiet: bool) -> Callable[[float, str], None]:
+    """Progress of long work as '[ 40%] message' lines on stderr (stdout stays for results)."""
+
+    def report(fraction: float, message: str) -> None:
+        if not quiet:
+            print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
+
+    return report

@@ -1,0 +1,38 @@
+"""Arguments several command families share, declared once as parent parsers, and a stored model's predictor."""
+
+import argparse
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Parents:
+    """Parent parsers a command lists in ``parents=``: the same flag means the same thing everywhere."""
+
+    json: argparse.ArgumentParser
+    dataset: argparse.ArgumentParser
+    seed: argparse.ArgumentParser
+    quiet: argparse.ArgumentParser
+
+
+def parents() -> Parents:
+    from core.data.catalogue import DEFAULT_DATASET
+
+    def parser() -> argparse.ArgumentParser:
+        return argparse.ArgumentParser(add_help=False)
+
+    json_flag, dataset, seed, quiet = parser(), parser(), parser(), parser()
+    json_flag.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    dataset.add_argument("--dataset", default=DEFAULT_DATASET, help="a MedMNIST subset or an imported dataset")
+    dataset.add_argument("--size", type=int, default=28, help="28, 64, 128 or 224 for MedMNIST; an import's own size")
+    seed.add_argument("--seed", type=int, default=0)
+    quiet.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    return Parents(json_flag, dataset, seed, quiet)
+
+
+def stored_predictor(model_id: str):
+    from core.data import load
+    from core.explain.predictor import Predictor
+    from core.models import store
+
+    meta = store.read_meta(model_id)
+    return Predictor(store.load(model_id), name=meta.name), load(meta.dataset, meta.size), meta
