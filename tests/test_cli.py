@@ -277,7 +277,7 @@ def test_sub_commands_and_the_old_spellings_parse_alike():
     assert cli.parse_args(["compress", "search", "--model", "m"]).handler.__name__ == "search_recipes"
     assert cli.parse_args(["augment", "efficiency", "--pipeline", "none"]).handler.__name__ == "efficiency"
     assert cli.parse_args(["bench", "augment"]).size == 28  # the shared --dataset/--size parent
-    for family in ("train", "import-model", "augment preview --pipeline none"):
+    for family in ("train", "import-model m.keras", "augment preview --pipeline none"):
         assert cli.parse_args([*family.split(), "--dataset", "breastmnist"]).dataset == "breastmnist"
     with pytest.raises(SystemExit):
         cli.parse_args(["explain", "--model", "m", "--index", "0", "--method", "nope"])  # choices from the registry

@@ -17,14 +17,16 @@ from tests.conftest import ROOT
 LAYERS = [
     {"errors"},
     {"text", "registry", "params", "paths"},
-    {"storage", "jobs", "keras_files", "steplist"},
+    {"storage", "jobs", "keras_files"},
+    {"steplist"},
     {"data"},
     {"inputs"},
     {"models"},
     {"augment", "compress"},
     {"explain"},
     {"viz"},
-    {"__main__", "cli"},
+    {"cli"},
+    {"__main__"},
 ]
 LEVEL = {package: level for level, packages in enumerate(LAYERS) for package in packages}
 
