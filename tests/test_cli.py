@@ -281,3 +281,19 @@ def test_sub_commands_and_the_old_spellings_parse_alike():
         assert cli.parse_args([*family.split(), "--dataset", "breastmnist"]).dataset == "breastmnist"
     with pytest.raises(SystemExit):
         cli.parse_args(["explain", "--model", "m", "--index", "0", "--method", "nope"])  # choices from the registry
+
+
+def test_check_model_runs_both_gates_and_stores_nothing(medlens_home, tmp_path):
+    from core.keras_files import save_keras
+    from core.models.architectures import build
+    from tests.inputs import files
+
+    good = tmp_path / "good.keras"
+    save_keras(build("small_cnn", (28, 28, 1), 2), good)
+    report = last_json(run_cli("check-model", str(good), "--json", home=medlens_home))
+    assert report["safe"] and report["input_shape"] == [28, 28, 1] and report["num_classes"] == 2
+    evil = tmp_path / "evil.keras"
+    evil.write_bytes(files.keras_archive(files.write_file_attack(str(tmp_path / "written.pth"))))
+    refused = run_cli("check-model", str(evil), home=medlens_home)
+    assert refused.returncode == 1 and "runs code" in refused.stderr and "Traceback" not in refused.stderr
+    assert not (tmp_path / "written.pth").exists() and not (medlens_home / "models").exists()

@@ -1,4 +1,4 @@
-"""Acquisition artefacts: MRI bias field, motion ghosting, CT/X-ray window jitter, random erasing."""
+"""Acquisition artefacts: MRI bias field, motion ghosting, CT/X-ray window jitter, ultrasound speckle, erasing."""
 
 from core.augment.base import AugmentOp, batch_size, per_image, register, seeds, uniform
 from core.params import Param
@@ -59,6 +59,14 @@ def cutout(images, seed, p):
     return tf.where(inside[..., None], mean, images)
 
 
+def speckle(images, seed, p):
+    """Multiplicative grain, as coherent echoes leave in ultrasound: each pixel scaled by 1 + N(0, std)."""
+    import tensorflow as tf
+
+    grain = tf.random.stateless_normal(tf.shape(images), seed, stddev=p["std"])
+    return images * (1.0 + grain)
+
+
 def _medical(name, title, description, params, fn, identity, caution):
     register(AugmentOp(name, title, "medical", description, params, fn, caution, identity))
 
@@ -104,4 +112,13 @@ _medical(
     cutout,
     None,
     "The erased patch can hide the very finding that gives the image its label.",
+)
+_medical(
+    "speckle",
+    "Ultrasound speckle",
+    "Multiplies each pixel by grainy noise, as ultrasound speckle does: bright tissue gets the most grain.",
+    (Param("std", "float", 0.15, 0.0, 0.5, help="Spread of the multiplicative grain."),),
+    speckle,
+    {"std": 0.0},
+    "Heavy speckle can hide a small lesion or mimic tissue texture.",
 )

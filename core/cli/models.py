@@ -42,6 +42,11 @@ def register(sub, parents: Parents) -> None:
     p.add_argument("file")
     p.add_argument("--name", help="a display name (default: the file name)")
     p.set_defaults(handler=import_model)
+    p = sub.add_parser(
+        "check-model", parents=[parents.json], help="run both safety gates on a .keras file; store nothing"
+    )
+    p.add_argument("file")
+    p.set_defaults(handler=check_model)
 
 
 def train(args: argparse.Namespace) -> dict[str, Any]:
@@ -186,3 +191,26 @@ def import_model(args: argparse.Namespace) -> dict[str, Any]:
             f"{meta.metrics['test_accuracy']:.4f}, test AUC {meta.metrics['test_auc']:.4f}"
         )
     return {"model_id": meta.id, "dataset": meta.dataset, "size": meta.size, "params": meta.params, **meta.metrics}
+
+
+def check_model(args: argparse.Namespace) -> dict[str, Any]:
+    """For an administrator vetting a file: the allow-list gate, then the sandboxed load, nothing stored."""
+    from pathlib import Path
+
+    from core.inputs.model_check import check_model_file
+
+    check = check_model_file(Path(args.file))
+    shape = "x".join(str(d) for d in check.input_shape)
+    if not args.json:
+        print(
+            f"safe to load: input {shape}, {check.num_classes} classes, {check.params:,} parameters, "
+            f"{check.layers} layers{'' if check.outputs_probabilities else ', outputs are not probabilities'}"
+        )
+    return {
+        "safe": True,
+        "input_shape": list(check.input_shape),
+        "num_classes": check.num_classes,
+        "params": check.params,
+        "layers": check.layers,
+        "outputs_probabilities": check.outputs_probabilities,
+    }

@@ -21,6 +21,7 @@ import numpy as np
 import core.explain.gradients
 import core.explain.lime_method
 import core.explain.occlusion
+import core.explain.rise
 import core.explain.shap_methods  # noqa: F401  (each module registers its methods)
 from core import paths
 from core.data.dataset import to_float

@@ -27,6 +27,7 @@ STRONG = {
     "ghosting": {"intensity": 0.4},
     "window_jitter": {"level": 0.2, "width": 0.4},
     "cutout": {"size": 0.3},
+    "speckle": {"std": 0.3},
     "mixup": {"alpha": 0.4},
     "cutmix": {"alpha": 1.0},
 }
@@ -44,7 +45,7 @@ def run(op: str, params: dict, images, labels, seed=(3, 4)):
 
 def test_every_op_has_a_row_and_a_description():
     assert set(STRONG) == set(OPS.names)
-    assert len(OPS.names) >= 21
+    assert len(OPS.names) >= 22
     for entry in OPS:
         assert entry.item.description and entry.item.kind in ("geometric", "intensity", "medical", "batch")
 

@@ -13,6 +13,7 @@ FAST = {
     "integrated_gradients": {"steps": 8},
     "saliency": {"samples": 4, "noise": 0.1},
     "occlusion": {"window": 7, "stride": 7},
+    "rise": {"masks": 40, "cells": 4},
     "lime": {"samples": 100, "features": 5},
     "shap_partition": {"max_evals": 100, "batch_size": 50},
     "shap_gradient": {"samples": 20},
