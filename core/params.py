@@ -16,6 +16,13 @@ class Param:
     high: float | None = None
     choices: tuple[str, ...] = ()
     help: str = ""
+    scale: str = "linear"  # "log" for quantities that span decades (learning rates): drawn as an exponent field
+
+    def __post_init__(self) -> None:
+        if self.scale not in ("linear", "log"):
+            raise ValueError(f"Param {self.name!r}: scale must be 'linear' or 'log', not {self.scale!r}")
+        if self.scale == "log" and not (self.low and self.low > 0):
+            raise ValueError(f"Param {self.name!r}: a log scale needs a positive lower bound")
 
     def check(self, owner: str, value: Any) -> Any:
         """The value, converted to the spec's type, or a ``MedLensError`` naming owner and field."""

@@ -54,8 +54,28 @@ class Registry(Generic[T]):
     def names(self) -> list[str]:
         return list(self._entries)
 
+    def entries(self) -> list[Entry[T]]:
+        """Every registration with its name and description, in registration order."""
+        return list(self._entries.values())
+
+    # Read like a mapping of name -> item (``registry[name]``, ``in``, ``values()``), as the dicts it replaced.
+    def __getitem__(self, name: str) -> T:
+        return self.get(name)
+
     def __contains__(self, name: object) -> bool:
         return name in self._entries
 
-    def __iter__(self) -> Iterator[Entry[T]]:
-        return iter(self._entries.values())
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def keys(self) -> list[str]:
+        return self.names
+
+    def values(self) -> list[T]:
+        return [entry.item for entry in self._entries.values()]
+
+    def items(self) -> list[tuple[str, T]]:
+        return [(name, entry.item) for name, entry in self._entries.items()]

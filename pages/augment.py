@@ -3,19 +3,11 @@
 import numpy as np
 import streamlit as st
 
-from pages.common import (
-    dataset_or_stop,
-    job_is_running,
-    job_panel,
-    param_widgets,
-    plain,
-    route_through_app,
-    show_error,
-    teaching_note,
-)
+from pages.common import dataset_or_stop, plain, route_through_app, show_error, teaching_note
+from pages.keys import PIPELINE_KEY
+from pages.widgets import job_is_running, job_panel, param_widgets
 
 STEPS_KEY, JOB_KEY = "aug_steps", "aug_efficiency_job"
-PIPELINE_KEY = "aug_pipeline"  # the built Pipeline, for the Train page
 
 
 def _new_uid() -> int:
@@ -40,7 +32,11 @@ def builder_ui():
         _set_steps(PRESETS["chest_xray"])
     left, right = st.columns([3, 1])
     preset = left.selectbox(
-        "Start from a preset", list(PRESETS), index=list(PRESETS).index("chest_xray"), key="aug_preset"
+        "Start from a preset",
+        PRESETS.names,
+        index=PRESETS.names.index("chest_xray"),
+        key="aug_preset",
+        help="\n\n".join(f"**{e.name}**: {e.description}" for e in PRESETS.entries()),
     )
     if right.button("Load preset", key="aug_load_preset"):
         _set_steps(PRESETS[preset])

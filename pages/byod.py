@@ -14,9 +14,6 @@ from pages.common import (
     current_dataset_name,
     current_size,
     dataset_or_stop,
-    fresh_upload,
-    job_is_running,
-    job_panel,
     keras_predictor,
     model_id_or_prompt,
     plain,
@@ -28,6 +25,7 @@ from pages.common import (
     teaching_note,
 )
 from pages.image_input import decoded_or_error, fingerprint, image_source_ui, summary_rows, window_ui
+from pages.widgets import fresh_upload, job_is_running, job_panel
 
 
 def image_tab() -> None:
@@ -111,15 +109,35 @@ def _run_import(job, source, name: str, size: int, seed: int, channels):
 
 
 def dataset_tab() -> None:
-    from core.data import imported
-    from core.inputs.dataset_import import check_folder_upload
-    from core.inputs.samples import class_folder_zip
     from core.jobs import submit
 
     st.markdown(
         "A **zip of class folders** (`<class>/<images>`, or `train|val|test/<class>/<images>` to keep your "
         "splits) or a **MedMNIST-layout .npz**. Images may be PNG, JPEG, TIFF or DICOM."
     )
+    _dataset_source_ui()
+    source = st.session_state.get("byod_ds_source")
+    if source is None:
+        return
+    data, label = source
+    left, middle, right, last = st.columns(4)
+    name = left.text_input("Name", value="my-dataset", key="byod_ds_name", max_chars=40)
+    size = middle.selectbox("Resize to", [28, 64, 128, 224], key="byod_ds_size")
+    channel_choice = right.selectbox("Channels", ["auto", "gray", "RGB"], key="byod_ds_channels")
+    seed = last.number_input("Split seed", 0, 10_000, 0, key="byod_ds_seed")
+    channels = {"auto": None, "gray": 1, "RGB": 3}[channel_choice]
+    if st.button(f"Check {label}", type="primary", key="byod_ds_check", disabled=job_is_running("byod_ds_job")):
+        st.session_state["byod_ds_job"] = submit(_run_import, data, name, int(size), int(seed), channels)
+    job = job_panel("byod_ds_job", "Reading: ")
+    if job is not None:
+        _import_report_view(*job.result, name)
+
+
+def _dataset_source_ui() -> None:
+    """The example zip, a zip/npz upload or a folder upload; the chosen bytes go to the session."""
+    from core.inputs.dataset_import import check_folder_upload
+    from core.inputs.samples import class_folder_zip
+
     if st.button("Example: a class-folder zip of 120 real images from the current dataset", key="byod_ds_sample"):
         st.session_state["byod_ds_source"] = (class_folder_zip(dataset_or_stop(), per_class=60), "example zip")
     left, right = st.columns(2)
@@ -138,22 +156,12 @@ def dataset_tab() -> None:
             st.session_state["byod_ds_source"] = ([(f.name, f.getvalue()) for f in folder], "your folder")
         except MedLensError as error:
             show_error(error)
-    source = st.session_state.get("byod_ds_source")
-    if source is None:
-        return
-    data, label = source
-    left, middle, right, last = st.columns(4)
-    name = left.text_input("Name", value="my-dataset", key="byod_ds_name", max_chars=40)
-    size = middle.selectbox("Resize to", [28, 64, 128, 224], key="byod_ds_size")
-    channel_choice = right.selectbox("Channels", ["auto", "gray", "RGB"], key="byod_ds_channels")
-    seed = last.number_input("Split seed", 0, 10_000, 0, key="byod_ds_seed")
-    channels = {"auto": None, "gray": 1, "RGB": 3}[channel_choice]
-    if st.button(f"Check {label}", type="primary", key="byod_ds_check", disabled=job_is_running("byod_ds_job")):
-        st.session_state["byod_ds_job"] = submit(_run_import, data, name, int(size), int(seed), channels)
-    job = job_panel("byod_ds_job", "Reading: ")
-    if job is None:
-        return
-    dataset, report = job.result
+
+
+def _import_report_view(dataset, report, name: str) -> None:
+    """What the import found, the files it skipped, and Save (replacing only when asked)."""
+    from core.data import imported
+
     try:
         dataset = replace(dataset, name=imported.check_name(name), title=name)
     except MedLensError as error:

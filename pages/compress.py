@@ -2,17 +2,8 @@
 
 import streamlit as st
 
-from pages.common import (
-    job_is_running,
-    job_panel,
-    load_model,
-    model_id_or_prompt,
-    param_widgets,
-    plain,
-    route_through_app,
-    show_error,
-    teaching_note,
-)
+from pages.common import load_model, model_id_or_prompt, plain, route_through_app, show_error, teaching_note
+from pages.widgets import job_is_running, job_panel, param_widgets
 
 JOB_KEY = "compress_job"
 COMPRESSOR_KEY = "compress_compressor"
@@ -21,24 +12,23 @@ PICK_KEY = "compress_pick"
 
 def single_run_ui():
     """Method tabs with their own settings; returns a Recipe when the user presses Run, else None."""
+    from core.compress.quantize import EXPORT_MODES
     from core.compress.recipe import BUILTIN, Recipe, Step
-    from core.compress.steps import STEPS
+    from core.compress.steps import STEPS, model_steps
 
-    names = ["prune", "cluster", "lowrank", "qat"]
-    tabs = st.tabs([STEPS.get(n).title for n in names] + ["Built-in recipe"])
-    for tab, name in zip(tabs, names, strict=False):
+    kinds = model_steps()
+    tabs = st.tabs([kind.title for kind in kinds] + ["Built-in recipe"])
+    for tab, kind in zip(tabs, kinds, strict=False):
         with tab:
-            kind = STEPS.get(name)
             st.markdown(kind.note)
-            params = param_widgets(kind.params, f"cmp_{name}")
-            default_mode = "int8" if name == "qat" else "float32"
-            modes = ("int8", "dynamic") if name == "qat" else ("float32", "dynamic", "float16", "int8")
-            mode = st.selectbox("Then export as", modes, index=modes.index(default_mode), key=f"cmp_{name}_mode")
-            if st.button("Run", key=f"cmp_{name}_run", icon=":material/play_arrow:"):
-                return Recipe(f"{name}-{mode}", (Step(name, params), Step("export", {"mode": mode})))
+            params = param_widgets(kind.params, f"cmp_{kind.name}")
+            mode = st.selectbox("Then export as", kind.exports(EXPORT_MODES), key=f"cmp_{kind.name}_mode")
+            if st.button("Run", key=f"cmp_{kind.name}_run", icon=":material/play_arrow:"):
+                return Recipe(f"{kind.name}-{mode}", (Step(kind.name, params), Step("export", {"mode": mode})))
     with tabs[-1]:
         st.markdown(STEPS.get("export").note)
-        choice = st.selectbox("Recipe", list(BUILTIN), index=list(BUILTIN).index("int8"), key="cmp_builtin")
+        choice = st.selectbox("Recipe", BUILTIN.names, index=BUILTIN.names.index("int8"), key="cmp_builtin")
+        st.caption(BUILTIN.entry(choice).description)
         st.json(BUILTIN[choice].to_dict(), expanded=False)
         if st.button("Run", key="cmp_builtin_run", icon=":material/play_arrow:"):
             return BUILTIN[choice]
@@ -112,50 +102,30 @@ def compress_panel() -> None:
 
 def candidate_view(results, meta) -> None:
     """The chart, the table, the chosen point next to the original, downloads and save-to-store."""
-    from core.compress.search import pareto_front
+    from core.compress.search import candidate_rows
     from core.viz.compress_figures import pareto_chart
 
     metric = st.session_state.get("cmp_metric", "gzip")
     names = [r.recipe.name for r in results]
     if st.session_state.get(PICK_KEY) not in names:
         st.session_state[PICK_KEY] = names[0]
-    chart = pareto_chart(
-        results,
-        metric,
-        st.session_state.get("cmp_max_drop", 1.0) / 100.0,
-        st.session_state.get("cmp_target", 10.0),
-        highlight=st.session_state[PICK_KEY],
-    )
+    limits = (st.session_state.get("cmp_max_drop", 1.0) / 100.0, st.session_state.get("cmp_target", 10.0))
+    chart = pareto_chart(results, metric, *limits, highlight=st.session_state[PICK_KEY])
     event = st.plotly_chart(chart, key="cmp_chart", on_select="rerun", selection_mode="points")
     points = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) else []
     picked = [p.get("text") for p in points if p.get("text") in names]
     if picked and picked[0] != st.session_state[PICK_KEY]:
         st.session_state[PICK_KEY] = picked[0]
         st.rerun()
-    front = {r.recipe.name for r in pareto_front(results, metric)}
-    st.dataframe(
-        [
-            {
-                "recipe": r.recipe.name,
-                "on front": r.recipe.name in front,
-                "bytes": r.measurement.bytes,
-                "gzip bytes": r.measurement.gzip_bytes,
-                "x smaller": round(r.size_ratio, 2),
-                "x smaller (gzip)": round(r.gzip_ratio, 2),
-                "accuracy": round(r.measurement.test_accuracy, 4),
-                "drop (points)": round(r.accuracy_drop * 100, 2),
-                "AUC": round(r.measurement.test_auc, 4),
-                "latency ms": round(r.measurement.latency_ms, 3),
-                "agreement": round(r.measurement.agreement, 4),
-                "non-zero weights": r.measurement.nonzero_params,
-            }
-            for r in results
-        ],
-        hide_index=True,
-        key="cmp_table",
-    )
+    st.dataframe(candidate_rows(results, metric), hide_index=True, key="cmp_table")
     choice = st.selectbox("Inspect candidate", names, key=PICK_KEY)
     chosen = results[names.index(choice)]
+    candidate_figures(chosen)
+    candidate_actions(chosen, meta)
+
+
+def candidate_figures(chosen) -> None:
+    """One candidate next to the original float32 file: size, accuracy, AUC, latency, agreement."""
     m, b = chosen.measurement, chosen.baseline
     columns = st.columns(5)
     columns[0].metric("file size", f"{m.bytes / 1024:.0f} KB", f"{chosen.size_ratio:.1f}x smaller", delta_color="off")
@@ -171,22 +141,24 @@ def candidate_view(results, meta) -> None:
         f"Original float32 TFLite: {b.bytes:,} bytes, accuracy {b.test_accuracy:.4f}, latency {b.latency_ms:.3f} ms. "
         f"Predictions agree with the original on {m.agreement:.1%} of test images."
     )
+
+
+def candidate_actions(chosen, meta) -> None:
+    """Downloads of the candidate's files, and saving it to the model store."""
+    name = chosen.recipe.name
     left, middle, right = st.columns(3)
     left.download_button(
-        "Download .tflite", chosen.artifact.read_bytes(), file_name=f"{meta.id}-{choice}.tflite", key="cmp_dl_tflite"
+        "Download .tflite", chosen.artifact.read_bytes(), file_name=f"{meta.id}-{name}.tflite", key="cmp_dl_tflite"
     )
-    if chosen.keras_artifact is not None:
-        middle.download_button(
-            "Download .keras",
-            chosen.keras_artifact.read_bytes(),
-            file_name=f"{meta.id}-{choice}.keras",
-            key="cmp_dl_keras",
-        )
-        if right.button("Save to the model store", key="cmp_save"):
-            from core.compress.workflow import save_to_store
+    if chosen.keras_artifact is None:
+        return
+    keras_bytes = chosen.keras_artifact.read_bytes()
+    middle.download_button("Download .keras", keras_bytes, file_name=f"{meta.id}-{name}.keras", key="cmp_dl_keras")
+    if right.button("Save to the model store", key="cmp_save"):
+        from core.compress.workflow import save_to_store
 
-            saved = save_to_store(chosen, meta)
-            st.success(f"Saved as {saved.id} (parent {meta.id}).")
+        saved = save_to_store(chosen, meta)
+        st.success(f"Saved as {saved.id} (parent {meta.id}).")
 
 
 def main() -> None:

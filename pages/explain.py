@@ -7,13 +7,13 @@ from pages.common import (
     dataset_or_stop,
     keras_predictor,
     model_id_or_prompt,
-    param_widgets,
     plain,
     route_through_app,
     session_scope,
     show_error,
     teaching_note,
 )
+from pages.widgets import param_widgets
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -52,23 +52,24 @@ def image_picker_ui(dataset, probabilities_of):
         except MedLensError as error:
             show_error(error)
             st.stop()
+    return _dataset_image_ui(dataset, probabilities_of)
+
+
+def _dataset_image_ui(dataset, probabilities_of):
+    from core.explain.selection import ORDERS, candidates
+
     left, middle, right = st.columns(3)
     split = left.selectbox("Split", ["test", "val", "train"], key="exp_split")
     wanted = middle.selectbox("True class", ["any", *dataset.class_names], key="exp_class")
-    mode = right.selectbox("Show", ["all", "misclassified only", "least confident first"], key="exp_mode")
-    labels, probabilities = dataset.labels(split), probabilities_of(split)
-    candidates = np.arange(len(labels))
-    if wanted != "any":
-        candidates = candidates[labels[candidates] == dataset.class_names.index(wanted)]
-    if mode == "misclassified only":
-        candidates = candidates[probabilities[candidates].argmax(axis=1) != labels[candidates]]
-    elif mode == "least confident first":
-        candidates = candidates[np.argsort(probabilities[candidates].max(axis=1), kind="stable")]
-    if len(candidates) == 0:
+    order = right.selectbox("Show", list(ORDERS), key="exp_mode")
+    labels = dataset.labels(split)
+    true_class = None if wanted == "any" else dataset.class_names.index(wanted)
+    chosen = candidates(labels, probabilities_of(split), true_class, order)
+    if len(chosen) == 0:
         st.info("No image matches these filters.")
         st.stop()
-    position = st.slider("Image", 0, len(candidates) - 1, 0, key="exp_position") if len(candidates) > 1 else 0
-    index = int(candidates[position])
+    position = st.slider("Image", 0, len(chosen) - 1, 0, key="exp_position") if len(chosen) > 1 else 0
+    index = int(chosen[position])
     return dataset.images(split)[index], f"{split} #{index}", dataset.class_names[int(labels[index])]
 
 
@@ -91,78 +92,90 @@ def main() -> None:
 
 
 def _explain_image(model_id, meta, dataset, predictor, probabilities_of, image, caption, truth) -> None:
-    from core.errors import MedLensError
-    from core.explain.base import METHODS
-    from core.explain.service import explain, training_background
-    from core.viz import explain_figures
+    from core.explain.service import training_background
+    from pages.explain_panels import compare_panel, faithfulness_panel, gallery_panel, two_model_panel
 
+    left, right = st.columns([1, 2])
+    predicted = _prediction_view(left, predictor, dataset, image, caption, truth)
+    with right:
+        method, target, opacity, settings, seed = _method_ui(predictor, dataset, predicted)
+    background = training_background(dataset, seed=seed)
+    attribution = _overlay_view(
+        model_id, predictor, dataset, image, method, target, opacity, settings, seed, background
+    )
+    chosen = compare_panel(predictor, image, target, background, seed)
+    faithfulness_panel(predictor, image, target, chosen, background, seed, dataset.images("test"))
+    two_model_panel(
+        meta, image, method, settings, target, background, seed, attribution, keras_predictor, _tflite_predictor
+    )
+    gallery_panel(predictor, dataset, method, settings, seed, probabilities_of)
+    with st.expander("What each method answers, and how it fails"):
+        st.markdown(teaching_note("explain"))
+
+
+def _prediction_view(column, predictor, dataset, image, caption, truth) -> int:
+    """The model's answer and its class probabilities; returns the predicted class."""
     probabilities = predictor(image[np.newaxis].astype(np.float32) / 255.0)[0]
     predicted = int(probabilities.argmax())
-    left, right = st.columns([1, 2])
-    left.markdown(f"**{caption}** · true class: **{truth or 'unknown'}**")
-    left.markdown(f"Model says **{plain(dataset.class_names[predicted])}** ({probabilities[predicted]:.1%})")
-    left.bar_chart(
-        {name: float(p) for name, p in zip(dataset.class_names, probabilities, strict=True)}, horizontal=True
+    column.markdown(f"**{caption}** · true class: **{plain(truth or 'unknown')}**")
+    column.markdown(f"Model says **{plain(dataset.class_names[predicted])}** ({probabilities[predicted]:.1%})")
+    column.bar_chart({n: float(p) for n, p in zip(dataset.class_names, probabilities, strict=True)}, horizontal=True)
+    return predicted
+
+
+def _method_ui(predictor, dataset, predicted: int):
+    """Method, class to explain, opacity, the method's settings and the seed."""
+    from core.explain.base import METHODS
+
+    method = st.selectbox("Method", METHODS.names, format_func=lambda n: METHODS.get(n).title, key="exp_method")
+    spec = METHODS.get(method)
+    classes = list(range(dataset.num_classes))
+    target = st.selectbox(
+        "Explain the class", classes, index=predicted, format_func=lambda c: dataset.class_names[c], key="exp_target"
     )
+    opacity = st.slider("Heatmap opacity", 0.0, 1.0, 0.6, 0.05, key="exp_opacity")
+    with st.expander("Method settings"):
+        if method == "gradcam" and predictor.keras is not None:
+            from core.explain.gradients import conv_layer_names
 
-    with right:
-        method = st.selectbox("Method", METHODS.names, format_func=lambda n: METHODS.get(n).title, key="exp_method")
-        spec = METHODS.get(method)
-        target = st.selectbox(
-            "Explain the class",
-            list(range(dataset.num_classes)),
-            index=predicted,
-            format_func=lambda c: dataset.class_names[c],
-            key="exp_target",
-        )
-        opacity = st.slider("Heatmap opacity", 0.0, 1.0, 0.6, 0.05, key="exp_opacity")
-        with st.expander("Method settings"):
-            if method == "gradcam" and predictor.keras is not None:
-                from core.explain.gradients import conv_layer_names
+            layers = ["auto", *conv_layer_names(predictor.keras)]
+            settings = {"layer": st.selectbox("layer", layers, key="exp_gradcam_layer", help=spec.params[0].help)}
+        else:
+            settings = param_widgets(spec.params, f"exp_{method}")
+        seed = int(st.number_input("Seed", 0, 10_000, 0, key="exp_seed"))
+    return method, target, opacity, settings, seed
 
-                layers = ["auto", *conv_layer_names(predictor.keras)]
-                settings = {"layer": st.selectbox("layer", layers, key="exp_gradcam_layer", help=spec.params[0].help)}
-            else:
-                settings = param_widgets(spec.params, f"exp_{method}")
-            seed = st.number_input("Seed", 0, 10_000, 0, key="exp_seed")
-    background = training_background(dataset, seed=int(seed))
+
+def _overlay_view(model_id, predictor, dataset, image, method, target, opacity, settings, seed, background):
+    """The chosen method's map over the image, with downloads; returns the map."""
+    import io
+
+    from core.errors import MedLensError
+    from core.explain.base import METHODS
+    from core.explain.service import explain
+    from core.viz import explain_figures
+
+    spec = METHODS.get(method)
     try:
         with st.spinner(f"{spec.title}…"):
-            result = explain(predictor, image[np.newaxis], method, settings, np.array([target]), int(seed), background)
+            result = explain(predictor, image[np.newaxis], method, settings, np.array([target]), seed, background)
     except MedLensError as error:
         show_error(error)
         st.stop()
-    attribution = result.maps[0]
-    segments = result.extras.get("segments")
+    attribution, segments = result.maps[0], result.extras.get("segments")
     title = f"{spec.title} for '{dataset.class_names[target]}' ({result.seconds * 1000:.0f} ms)"
-    st.plotly_chart(
-        explain_figures.overlay_figure(image, attribution, opacity, title, None if segments is None else segments[0]),
-        key="exp_overlay",
+    figure = explain_figures.overlay_figure(
+        image, attribution, opacity, title, None if segments is None else segments[0]
     )
+    st.plotly_chart(figure, key="exp_overlay")
     left, right = st.columns(2)
-    left.download_button(
-        "Overlay (PNG)",
-        explain_figures.overlay_png(image, attribution, opacity),
-        file_name=f"{model_id}-{method}.png",
-        key="exp_dl_png",
-    )
-    import io
-
+    png = explain_figures.overlay_png(image, attribution, opacity)
+    left.download_button("Overlay (PNG)", png, file_name=f"{model_id}-{method}.png", key="exp_dl_png")
     buffer = io.BytesIO()
     np.save(buffer, result.maps)
     right.download_button("Maps (.npy)", buffer.getvalue(), file_name=f"{model_id}-{method}.npy", key="exp_dl_npy")
     st.markdown(spec.note)
-
-    from pages.explain_panels import compare_panel, faithfulness_panel, gallery_panel, two_model_panel
-
-    chosen = compare_panel(predictor, image, target, background, int(seed))
-    faithfulness_panel(predictor, image, target, chosen, background, int(seed), dataset.images("test"))
-    two_model_panel(
-        meta, image, method, settings, target, background, int(seed), attribution, keras_predictor, _tflite_predictor
-    )
-    gallery_panel(predictor, dataset, method, settings, int(seed), probabilities_of)
-    with st.expander("What each method answers, and how it fails"):
-        st.markdown(teaching_note("explain"))
+    return attribution
 
 
 route_through_app()

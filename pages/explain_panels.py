@@ -3,7 +3,8 @@
 import numpy as np
 import streamlit as st
 
-from pages.common import job_panel, plain
+from pages.common import plain
+from pages.widgets import job_panel
 
 GALLERY_KEY, GALLERY_INPUTS_KEY = "explain_gallery_job", "explain_gallery_inputs"
 SAMPLE = 16
@@ -12,10 +13,8 @@ FAST_DEFAULTS = ["gradcam", "saliency", "occlusion", "integrated_gradients"]
 
 def compare_panel(predictor, image, target, background, seed) -> dict:
     """Side-by-side maps of several methods; returns {method: map}."""
-    from core.errors import MedLensError
     from core.explain.base import METHODS
-    from core.explain.compare import rank_correlation, top_k_iou
-    from core.explain.service import explain
+    from core.explain.per_image import agreement_rows, explain_methods
     from core.viz.explain_figures import method_grid
 
     st.subheader("Methods side by side")
@@ -27,36 +26,19 @@ def compare_panel(predictor, image, target, background, seed) -> dict:
         format_func=lambda n: METHODS.get(n).title,
         key="exp_grid_methods",
     )
-    maps = {}
-    for name in picked:
-        try:
-            maps[name] = explain(predictor, image[np.newaxis], name, None, np.array([target]), seed, background).maps[0]
-        except MedLensError as error:
-            st.warning(f"{METHODS.get(name).title}: {plain(error)}")
-    if maps:
-        st.plotly_chart(method_grid(image, {METHODS.get(n).title: m for n, m in maps.items()}), key="exp_grid")
-        if len(maps) > 1:
-            names = list(maps)
-            st.dataframe(
-                [
-                    {
-                        "method": METHODS.get(a).title,
-                        "compared with": METHODS.get(b).title,
-                        "rank correlation": round(rank_correlation(maps[a], maps[b]), 3),
-                        "top-10% overlap (IoU)": round(top_k_iou(maps[a], maps[b]), 3),
-                    }
-                    for i, a in enumerate(names)
-                    for b in names[i + 1 :]
-                ],
-                hide_index=True,
-                key="exp_grid_table",
-            )
-    return maps
+    result = explain_methods(predictor, image, target, picked, seed, background)
+    for name, reason in result.failures.items():
+        st.warning(f"{METHODS.get(name).title}: {plain(reason)}")
+    if result.maps:
+        titled = {METHODS.get(n).title: m for n, m in result.maps.items()}
+        st.plotly_chart(method_grid(image, titled), key="exp_grid")
+    if len(result.maps) > 1:
+        st.dataframe(agreement_rows(result.maps), hide_index=True, key="exp_grid_table")
+    return result.maps
 
 
 def faithfulness_panel(predictor, image, target, maps, background, seed, test_images) -> None:
-    from core.explain import faithfulness
-    from core.explain.base import METHODS
+    from core.explain.per_image import faithfulness_of, sanity_rows
     from core.viz.explain_figures import faithfulness_curves
 
     st.subheader("How faithful is each map?")
@@ -68,51 +50,16 @@ def faithfulness_panel(predictor, image, target, maps, background, seed, test_im
     if not maps:
         st.info("Pick at least one method above.")
         return
-    x = image[np.newaxis].astype(np.float32) / 255.0
-    curves = {
-        METHODS.get(n).title: faithfulness.curves(predictor, x[0], target, faithfulness.attribution_order(m, seed))
-        for n, m in maps.items()
-    }
-    chance = faithfulness.curves(
-        predictor, x[0], target, faithfulness.random_order(image.shape[0] * image.shape[1], seed)
-    )
-    curves["random order"] = chance
-    st.plotly_chart(faithfulness_curves(curves), key="exp_faith")
-    st.dataframe(
-        [
-            {
-                "method": name,
-                "deletion AUC": round(c.deletion_auc, 4),
-                "insertion AUC": round(c.insertion_auc, 4),
-                "beats random": name != "random order"
-                and c.deletion_auc < chance.deletion_auc
-                and c.insertion_auc > chance.insertion_auc,
-            }
-            for name, c in sorted(curves.items(), key=lambda item: item[1].deletion_auc - item[1].insertion_auc)
-        ],
-        hide_index=True,
-        key="exp_faith_table",
-    )
+    scored = faithfulness_of(predictor, image, target, maps, seed)
+    st.plotly_chart(faithfulness_curves(scored.curves), key="exp_faith")
+    st.dataframe(scored.rows, hide_index=True, key="exp_faith_table")
     ranking_panel(predictor, list(maps), background, seed, test_images[:SAMPLE])
     if predictor.keras is not None and st.button(
         "Sanity check: explain a randomised copy of the model", key="exp_sanity"
     ):
-        from core.explain.predictor import Predictor
-        from core.explain.service import explain
-
-        scrambled = Predictor(faithfulness.randomised_copy(predictor.keras, seed))
-        rows = []
-        for name, original in maps.items():
-            other = explain(scrambled, image[np.newaxis], name, None, np.array([target]), seed, background).maps
-            rows.append(
-                {
-                    "method": METHODS.get(name).title,
-                    "rank correlation with the randomised model": round(
-                        faithfulness.randomisation_check(original[np.newaxis], other), 3
-                    ),
-                }
-            )
-        st.dataframe(rows, hide_index=True, key="exp_sanity_table")
+        st.dataframe(
+            sanity_rows(predictor, image, target, maps, seed, background), hide_index=True, key="exp_sanity_table"
+        )
         st.caption(
             "Near 0 passes: the map depends on what the model learned. Near 1 fails: it mostly shows the image itself."
         )
@@ -172,33 +119,18 @@ def two_model_panel(
 
 def _compressed_options(meta) -> dict[str, str]:
     """TFLite files measured on the Compress page for this model (model-agnostic methods only)."""
-    from core import paths
+    from core.compress.run import measured_artifacts
     from core.keras_files import model_hash
     from pages.common import load_model
 
-    root = paths.cache_dir() / "compress" / model_hash(load_model(meta.id, meta.created))
-    found = {}
-    for result in sorted(root.glob("*/result.json")) if root.is_dir() else []:
-        import json
-
-        name = json.loads(result.read_text()).get("recipe", {}).get("name", result.parent.name)
-        if name != "float32":
-            found[f"tflite:{result.parent / 'model.tflite'}"] = f"{meta.name} · {name} (TFLite)"
-    return found
+    artifacts = measured_artifacts(model_hash(load_model(meta.id, meta.created)))
+    return {f"tflite:{path}": f"{meta.name} · {name} (TFLite)" for name, path in artifacts.items()}
 
 
 def _gallery(job, predictor, images, targets, method, settings, seed):
-    from core.explain.service import explain
+    from core.explain.per_image import explain_batch
 
-    maps = []
-    for index in range(len(images)):
-        if job.cancelled:
-            break
-        job.report(index / len(images), f"image {index + 1} of {len(images)}")
-        maps.append(
-            explain(predictor, images[index : index + 1], method, settings, targets[index : index + 1], seed).maps[0]
-        )
-    return np.stack(maps) if maps else np.zeros((0, *images.shape[1:3]))
+    return explain_batch(predictor, images, targets, method, settings, seed, job.report, job.should_stop)
 
 
 def gallery_panel(predictor, dataset, method, settings, seed, probabilities_of) -> None:

@@ -9,7 +9,8 @@ import hashlib
 import streamlit as st
 
 from core.errors import MedLensError
-from pages.common import fresh_upload, show_error
+from pages.common import show_error
+from pages.widgets import fresh_upload
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "tif", "tiff", "dcm", "dicom"]
 

@@ -7,8 +7,6 @@ from pages.common import (
     current_model_id,
     current_size,
     dataset_or_stop,
-    job_is_running,
-    job_panel,
     model_or_none,
     plain,
     route_through_app,
@@ -16,6 +14,8 @@ from pages.common import (
     show_error,
     teaching_note,
 )
+from pages.keys import PIPELINE_KEY
+from pages.widgets import job_is_running, job_panel
 
 JOB_KEY = "train_job"
 
@@ -30,7 +30,7 @@ def train_config_ui():
         "Architecture",
         ARCHITECTURES.names,
         key="train_arch",
-        help="\n\n".join(f"**{e.name}**: {e.description}" for e in ARCHITECTURES),
+        help="\n\n".join(f"**{e.name}**: {e.description}" for e in ARCHITECTURES.entries()),
     )
     epochs = middle.slider(
         "Most epochs", 1, 60, 30, key="train_epochs", help="Training stops early when validation loss stops improving."
@@ -185,7 +185,7 @@ def main() -> None:
     dataset = dataset_or_stop()
     st.title(f"Train on {dataset.title}")
     config = train_config_ui()
-    pipeline = st.session_state.get("aug_pipeline")
+    pipeline = st.session_state.get(PIPELINE_KEY)
     use_pipeline = pipeline is not None and st.checkbox(
         "Augment with the pipeline built on the Augment page",
         key="train_use_pipeline",

@@ -18,6 +18,7 @@ from core.augment.base import OPS, seeds
 from core.augment.geometric import DRAWS, affine_draws, matrices_to_rows
 from core.errors import MedLensError
 from core.models.jitter import warp
+from core.registry import Registry
 from core.steplist import StepList
 
 
@@ -122,7 +123,7 @@ class Pipeline(StepList):
         return OpStep(raw["op"], params, raw.get("probability", 1.0))
 
     @classmethod
-    def presets(cls) -> dict[str, "Pipeline"]:
+    def presets(cls) -> "Registry[Pipeline]":
         return PRESETS
 
     def snippet(self) -> str:
@@ -173,46 +174,49 @@ def _affine_rows(steps: tuple[OpStep, ...]):
     return tf.function(compose, jit_compile=True)
 
 
-def _preset(name: str, *steps: tuple) -> Pipeline:
-    return Pipeline(name, tuple(OpStep(op, params, probability) for op, params, probability in steps))
+PRESETS: Registry[Pipeline] = Registry("augmentation preset")
 
 
-PRESETS: dict[str, Pipeline] = {
-    p.name: p
-    for p in (
-        # Keras ImageDataGenerator(rotation_range=20, width_shift_range=0.1, height_shift_range=0.1,
-        # shear_range=0.1 (degrees), zoom_range=0.1, horizontal_flip=True, vertical_flip=True)
-        _preset(
-            "classic_keras",
-            ("rotate", {"degrees": 20.0}, 1.0),
-            ("translate", {"fraction": 0.1}, 1.0),
-            ("shear", {"degrees": 0.1}, 1.0),
-            ("zoom", {"fraction": 0.1}, 1.0),
-            ("hflip", {}, 0.5),
-            ("vflip", {}, 0.5),
-        ),
-        _preset(
-            "chest_xray",
-            ("rotate", {"degrees": 10.0}, 0.8),
-            ("translate", {"fraction": 0.08}, 0.8),
-            ("zoom", {"fraction": 0.1}, 0.8),
-            ("brightness", {"delta": 0.08}, 0.5),
-            ("contrast", {"factor": 0.15}, 0.5),
-        ),
-        _preset(
-            "cells_and_tissue",
-            ("rotate", {"degrees": 180.0}, 1.0),
-            ("hflip", {}, 0.5),
-            ("vflip", {}, 0.5),
-            ("brightness", {"delta": 0.1}, 0.5),
-            ("contrast", {"factor": 0.2}, 0.5),
-        ),
-        _preset(
-            "mri_artefacts",
-            ("bias_field", {"strength": 0.3}, 0.5),
-            ("ghosting", {"intensity": 0.15}, 0.3),
-            ("noise", {"std": 0.03}, 0.5),
-        ),
-        _preset("none"),
-    )
-}
+def _preset(name: str, description: str, *steps: tuple) -> None:
+    pipeline = Pipeline(name, tuple(OpStep(op, params, probability) for op, params, probability in steps))
+    PRESETS.add(name, description)(pipeline)
+
+
+# Keras ImageDataGenerator(rotation_range=20, width_shift_range=0.1, height_shift_range=0.1,
+# shear_range=0.1 (degrees), zoom_range=0.1, horizontal_flip=True, vertical_flip=True)
+_preset(
+    "classic_keras",
+    "The classic Keras ImageDataGenerator settings: rotation 20°, shifts and zoom 0.1, both flips.",
+    ("rotate", {"degrees": 20.0}, 1.0),
+    ("translate", {"fraction": 0.1}, 1.0),
+    ("shear", {"degrees": 0.1}, 1.0),
+    ("zoom", {"fraction": 0.1}, 1.0),
+    ("hflip", {}, 0.5),
+    ("vflip", {}, 0.5),
+)
+_preset(
+    "chest_xray",
+    "Chest X-rays: small rotations, shifts and zoom, mild brightness and contrast; no flips (anatomy is sided).",
+    ("rotate", {"degrees": 10.0}, 0.8),
+    ("translate", {"fraction": 0.08}, 0.8),
+    ("zoom", {"fraction": 0.1}, 0.8),
+    ("brightness", {"delta": 0.08}, 0.5),
+    ("contrast", {"factor": 0.15}, 0.5),
+)
+_preset(
+    "cells_and_tissue",
+    "Microscopy and tissue: any rotation, both flips, mild brightness and contrast.",
+    ("rotate", {"degrees": 180.0}, 1.0),
+    ("hflip", {}, 0.5),
+    ("vflip", {}, 0.5),
+    ("brightness", {"delta": 0.1}, 0.5),
+    ("contrast", {"factor": 0.2}, 0.5),
+)
+_preset(
+    "mri_artefacts",
+    "MRI acquisition artefacts: bias field, motion ghosting and noise.",
+    ("bias_field", {"strength": 0.3}, 0.5),
+    ("ghosting", {"intensity": 0.15}, 0.3),
+    ("noise", {"std": 0.03}, 0.5),
+)
+_preset("none", "No augmentation.")

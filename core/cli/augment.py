@@ -10,17 +10,21 @@ from core.storage import atomic_write
 
 
 def register(sub, parents: Parents) -> None:
+    from core.augment.pipeline import PRESETS
+
     p = sub.add_parser("augment", help="preview an augmentation pipeline, or measure what it buys with few labels")
     actions = p.add_subparsers(dest="action", required=True)
     common = [parents.json, parents.dataset, parents.seed]
     show = actions.add_parser("preview", parents=common, help="a PNG grid of augmented draws")
-    show.add_argument("--pipeline", required=True, help="a pipeline JSON file or a preset name")
+    show.add_argument("--pipeline", required=True, help=f"a pipeline JSON file or a preset: {', '.join(PRESETS.names)}")
     show.add_argument("--out", default="augment-preview.png", help="the PNG to write")
     show.add_argument("--per-class", type=int, default=2, help="source images per class")
     show.add_argument("--draws", type=int, default=4, help="augmented draws per image")
     show.set_defaults(handler=preview)
     measure = actions.add_parser("efficiency", parents=[*common, parents.quiet], help="accuracy with and without it")
-    measure.add_argument("--pipeline", required=True, help="a pipeline JSON file or a preset name")
+    measure.add_argument(
+        "--pipeline", required=True, help=f"a pipeline JSON file or a preset: {', '.join(PRESETS.names)}"
+    )
     measure.add_argument("--fractions", default="0.01,0.05,0.1,0.25,1")
     measure.add_argument("--seeds", type=int, default=3)
     measure.add_argument("--epochs", type=int, default=30)

@@ -8,12 +8,14 @@ from core.cli.shared import Parents
 
 
 def register(sub, parents: Parents) -> None:
+    from core.compress.recipe import BUILTIN
+
     p = sub.add_parser("compress", help="compress a stored model with a recipe, or search for the best recipe")
     actions = p.add_subparsers(dest="action", required=True)
     common = [parents.json, parents.seed, parents.quiet]
     run = actions.add_parser("run", parents=common, help="one recipe, measured on its TFLite file")
     run.add_argument("--model", required=True)
-    run.add_argument("--recipe", required=True, help="a built-in recipe name or a recipe JSON file")
+    run.add_argument("--recipe", required=True, help=f"a recipe JSON file or one of: {', '.join(BUILTIN.names)}")
     run.add_argument("--save", action="store_true", help="put the compressed model into the store")
     run.set_defaults(handler=run_recipe)
     find = actions.add_parser("search", parents=common, help="measure the recipe grid and recommend one")

@@ -10,6 +10,7 @@ from core.errors import MedLensError
 
 
 def register(sub, parents: Parents) -> None:
+    from core.augment.pipeline import PRESETS
     from core.models.architectures import ARCHITECTURES, DEFAULT_ARCH
 
     p = sub.add_parser(
@@ -18,7 +19,10 @@ def register(sub, parents: Parents) -> None:
     p.add_argument("--arch", default=DEFAULT_ARCH, choices=ARCHITECTURES.names)
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--pipeline", help="an augmentation pipeline (JSON file or preset) instead of the default jitter")
+    p.add_argument(
+        "--pipeline",
+        help=f"an augmentation pipeline instead of the default jitter: a JSON file or {', '.join(PRESETS.names)}",
+    )
     p.set_defaults(handler=train)
     p = sub.add_parser("evaluate", parents=[parents.json], help="evaluate a stored model on a split")
     p.add_argument("--model", required=True)

@@ -45,7 +45,7 @@ register(
             ),
             Param("preserve_sparsity", "bool", True, help="Keep the zeros of an earlier pruning step."),
             Param("epochs", "int", 1, 0, 20, help="Fine-tuning epochs with the shared values."),
-            Param("learning_rate", "float", 1e-4, 1e-6, 1e-2),
+            Param("learning_rate", "float", 1e-4, 1e-6, 1e-2, scale="log"),
         ),
         apply=cluster,
         note=(

@@ -131,7 +131,7 @@ register(
             Param("rank", "int", 0, 0, 512, help="Rank kept per layer; 0 means choose it from the energy."),
             Param("energy", "float", 0.9, 0.3, 1.0, help="Share of the squared singular values each layer keeps."),
             Param("epochs", "int", 2, 0, 20, help="Fine-tuning epochs after factorising."),
-            Param("learning_rate", "float", 5e-4, 1e-6, 1e-2),
+            Param("learning_rate", "float", 5e-4, 1e-6, 1e-2, scale="log"),
         ),
         apply=lowrank,
         note=(

@@ -71,7 +71,7 @@ register(
                 help="2:4 keeps 2 of every 4 weights (50 %).",
             ),
             Param("epochs", "int", 2, 1, 20, help="Fine-tuning epochs while pruning."),
-            Param("learning_rate", "float", 5e-4, 1e-6, 1e-2),
+            Param("learning_rate", "float", 5e-4, 1e-6, 1e-2, scale="log"),
         ),
         apply=prune,
         note=(

@@ -92,9 +92,10 @@ register(
                 help="Keep the zeros (after pruning) or shared values (after clustering) while training.",
             ),
             Param("epochs", "int", 1, 1, 20),
-            Param("learning_rate", "float", 1e-4, 1e-6, 1e-2),
+            Param("learning_rate", "float", 1e-4, 1e-6, 1e-2, scale="log"),
         ),
         apply=qat,
+        export_modes=("int8", "dynamic"),  # it rehearses integer rounding: a float export would waste it
         note=(
             "**Quantization-aware training** rehearses the 8-bit rounding during a short training, so "
             "the network learns to live with it; it usually wins back part of what plain int8 loses."

@@ -15,6 +15,7 @@ import core.compress.prune
 import core.compress.quantize  # noqa: F401  (each module registers its steps)
 from core.compress.steps import STEPS
 from core.errors import MedLensError
+from core.registry import Registry
 from core.steplist import StepList
 
 
@@ -50,8 +51,9 @@ class Recipe(StepList):
         if exports != [len(steps) - 1]:
             raise MedLensError(f"Recipe {self.name!r}: 'export' must come once, as the last step.")
         qat = [i for i, step in enumerate(steps) if step.kind == "qat"]
-        if qat and (qat[-1] != len(steps) - 2 or steps[-1].params["mode"] not in ("int8", "dynamic")):
-            raise MedLensError(f"Recipe {self.name!r}: 'qat' must come right before an int8 or dynamic export.")
+        allowed = STEPS.get("qat").export_modes
+        if qat and (qat[-1] != len(steps) - 2 or steps[-1].params["mode"] not in allowed):
+            raise MedLensError(f"Recipe {self.name!r}: 'qat' must come right before an {' or '.join(allowed)} export.")
         object.__setattr__(self, "steps", steps)
 
     @property
@@ -67,42 +69,51 @@ class Recipe(StepList):
         return Step(raw["kind"], params)
 
     @classmethod
-    def presets(cls) -> dict[str, "Recipe"]:
+    def presets(cls) -> "Registry[Recipe]":
         return BUILTIN
 
 
-def _recipe(name: str, *steps: tuple[str, dict[str, Any]]) -> Recipe:
-    return Recipe(name, tuple(Step(kind, params) for kind, params in steps))
+BUILTIN: Registry[Recipe] = Registry("built-in recipe")
 
 
-BUILTIN: dict[str, Recipe] = {
-    r.name: r
-    for r in (
-        _recipe("float32"),
-        _recipe("dynamic", ("export", {"mode": "dynamic"})),
-        _recipe("float16", ("export", {"mode": "float16"})),
-        _recipe("int8", ("export", {"mode": "int8"})),
-        _recipe("prune50", ("prune", {"sparsity": 0.5})),
-        _recipe("prune80", ("prune", {"sparsity": 0.8, "epochs": 6})),
-        _recipe("prune24", ("prune", {"pattern": "2:4"})),
-        _recipe("cluster16", ("cluster", {"clusters": 16, "preserve_sparsity": False})),
-        _recipe("lowrank", ("lowrank", {"energy": 0.9})),
-        _recipe("qat-int8", ("qat", {}), ("export", {"mode": "int8"})),
-        _recipe(
-            "prune80-cluster16-int8",
-            ("prune", {"sparsity": 0.8, "epochs": 6}),
-            ("cluster", {"clusters": 16, "preserve_sparsity": True}),
-            ("export", {"mode": "int8"}),
-        ),
-        _recipe(
-            "prune80-cluster16-qat-int8",
-            ("prune", {"sparsity": 0.8, "epochs": 6}),
-            ("cluster", {"clusters": 16, "preserve_sparsity": True}),
-            ("qat", {"preserve": "clusters"}),
-            ("export", {"mode": "int8"}),
-        ),
-    )
-}
+def _recipe(name: str, *steps: tuple[str, dict[str, Any]]) -> None:
+    recipe = Recipe(name, tuple(Step(kind, params) for kind, params in steps))
+    BUILTIN.add(name, describe(recipe))(recipe)
+
+
+def describe(recipe: Recipe) -> str:
+    """A recipe in plain words, from its steps: "prune (sparsity 0.8) → cluster (clusters 16) → export int8"."""
+    parts = []
+    for step in recipe.steps:
+        shown = {k: v for k, v in step.params.items() if k in ("sparsity", "pattern", "clusters", "energy", "mode")}
+        detail = ", ".join(f"{k} {v}" for k, v in shown.items())
+        parts.append(f"{step.kind} ({detail})" if detail else step.kind)
+    return " → ".join(parts)
+
+
+_recipe("float32")
+_recipe("dynamic", ("export", {"mode": "dynamic"}))
+_recipe("float16", ("export", {"mode": "float16"}))
+_recipe("int8", ("export", {"mode": "int8"}))
+_recipe("prune50", ("prune", {"sparsity": 0.5}))
+_recipe("prune80", ("prune", {"sparsity": 0.8, "epochs": 6}))
+_recipe("prune24", ("prune", {"pattern": "2:4"}))
+_recipe("cluster16", ("cluster", {"clusters": 16, "preserve_sparsity": False}))
+_recipe("lowrank", ("lowrank", {"energy": 0.9}))
+_recipe("qat-int8", ("qat", {}), ("export", {"mode": "int8"}))
+_recipe(
+    "prune80-cluster16-int8",
+    ("prune", {"sparsity": 0.8, "epochs": 6}),
+    ("cluster", {"clusters": 16, "preserve_sparsity": True}),
+    ("export", {"mode": "int8"}),
+)
+_recipe(
+    "prune80-cluster16-qat-int8",
+    ("prune", {"sparsity": 0.8, "epochs": 6}),
+    ("cluster", {"clusters": 16, "preserve_sparsity": True}),
+    ("qat", {"preserve": "clusters"}),
+    ("export", {"mode": "int8"}),
+)
 
 
 def resolve(name_or_path: str) -> Recipe:

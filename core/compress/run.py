@@ -81,6 +81,30 @@ def recipe_hash(recipe: Recipe, seed: int) -> str:
     return hashlib.sha256(f"{recipe.key()}|seed={seed}".encode()).hexdigest()[:16]
 
 
+def measured_recipes(model_key: str) -> list[Recipe]:
+    """Recipes measured before for the model with this hash (any seed, any session), the baseline aside."""
+    root = paths.cache_dir() / "compress" / model_key
+    recipes = {}
+    for path in sorted(root.glob("*/result.json")) if root.is_dir() else []:
+        try:
+            recipe = Recipe.from_dict(json.loads(path.read_text())["recipe"])
+        except (MedLensError, json.JSONDecodeError, KeyError, OSError):
+            continue  # written by an older MedLens or damaged: measured again when asked
+        if recipe.key() != BUILTIN["float32"].key():
+            recipes[recipe.key()] = recipe
+    return list(recipes.values())
+
+
+def measured_artifacts(model_key: str, seed: int = 0) -> dict[str, Path]:
+    """Recipe name -> TFLite file of every recipe measured for this model at ``seed``."""
+    found = {}
+    for recipe in measured_recipes(model_key):
+        artifact = cache_folder(model_key, recipe, seed) / "model.tflite"
+        if artifact.is_file():
+            found[recipe.name] = artifact
+    return found
+
+
 def cache_folder(model_key: str, recipe: Recipe, seed: int) -> Path:
     return paths.cache_dir() / "compress" / model_key / recipe_hash(recipe, seed)
 
@@ -114,17 +138,8 @@ class Compressor:
 
     def all_cached(self) -> list[CompressionResult]:
         """Every recipe measured for this model before (any session), the float32 baseline aside."""
-        root = paths.cache_dir() / "compress" / self.key
-        results = []
-        for folder in sorted(root.glob("*/result.json")) if root.is_dir() else []:
-            try:
-                recipe = Recipe.from_dict(json.loads(folder.read_text())["recipe"])
-            except (MedLensError, json.JSONDecodeError, KeyError):
-                continue  # written by an older MedLens or damaged: measure it again when asked
-            result = self.cached(recipe)
-            if result is not None and recipe.key() != BUILTIN["float32"].key():
-                results.append(result)
-        return results
+        results = [self.cached(recipe) for recipe in measured_recipes(self.key)]
+        return [result for result in results if result is not None]
 
     def cached(self, recipe: Recipe) -> CompressionResult | None:
         folder = cache_folder(self.key, recipe, self.seed)

@@ -152,3 +152,25 @@ def search(
         on_progress(1.0, "done")
     recommended, verdict = recommend(results, config)
     return SearchResult(config, results, pareto_front(results, config.size_metric), recommended, verdict, skipped)
+
+
+def candidate_rows(results: list, metric: str) -> list[dict]:
+    """The table of measured candidates a person compares: sizes, accuracy, AUC, speed, agreement, front."""
+    front = {r.recipe.name for r in pareto_front(results, metric)}
+    return [
+        {
+            "recipe": r.recipe.name,
+            "on front": r.recipe.name in front,
+            "bytes": r.measurement.bytes,
+            "gzip bytes": r.measurement.gzip_bytes,
+            "x smaller": round(r.size_ratio, 2),
+            "x smaller (gzip)": round(r.gzip_ratio, 2),
+            "accuracy": round(r.measurement.test_accuracy, 4),
+            "drop (points)": round(r.accuracy_drop * 100, 2),
+            "AUC": round(r.measurement.test_auc, 4),
+            "latency ms": round(r.measurement.latency_ms, 3),
+            "agreement": round(r.measurement.agreement, 4),
+            "non-zero weights": r.measurement.nonzero_params,
+        }
+        for r in results
+    ]

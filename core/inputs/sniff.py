@@ -21,7 +21,7 @@ HEAD_BYTES = 132
 
 def sniff(head: bytes) -> str | None:
     """The registered format whose signature ``head`` (the first 132 bytes or more) carries, or None."""
-    return next((entry.name for entry in FORMATS if entry.item(head)), None)
+    return next((entry.name for entry in FORMATS.entries() if entry.item(head)), None)
 
 
 def describe(kind: str | None) -> str:

@@ -46,7 +46,7 @@ def run(op: str, params: dict, images, labels, seed=(3, 4)):
 def test_every_op_has_a_row_and_a_description():
     assert set(STRONG) == set(OPS.names)
     assert len(OPS.names) >= 22
-    for entry in OPS:
+    for entry in OPS.entries():
         assert entry.item.description and entry.item.kind in ("geometric", "intensity", "medical", "batch")
 
 

@@ -21,7 +21,7 @@ def test_params_are_converted_and_range_checked_naming_step_and_field():
 
 def test_every_step_has_valid_defaults_and_a_note():
     assert {"prune", "cluster", "lowrank", "qat", "export"} <= set(STEPS.names)
-    for kind in STEPS:
+    for kind in STEPS.entries():
         assert kind.item.note, kind.name
         Step(kind.name)  # defaults validate
 

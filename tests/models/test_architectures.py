@@ -19,7 +19,7 @@ def test_every_architecture_builds_for_every_shape(arch, shape, classes):
 
 def test_every_architecture_has_a_description():
     assert {"small_cnn", "resnet"} <= set(ARCHITECTURES.names)
-    assert all(len(entry.description) > 40 for entry in ARCHITECTURES)
+    assert all(len(entry.description) > 40 for entry in ARCHITECTURES.entries())
 
 
 def test_unknown_architecture_is_refused():

@@ -1,0 +1,100 @@
+"""Widgets every page uses the same way: parameter controls drawn from specs, the one background-job panel,
+and the first-run check of an upload. They return values; the compute stays in ``core``."""
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import streamlit as st
+
+from pages.common import plain, show_error
+
+
+def fresh_upload(upload, key: str) -> bool:
+    """True on the first run that sees ``upload`` (a file, or a folder's list of files), False on later
+    reruns with the same upload: a page acts on a new file once, not on every widget change."""
+    if not upload:
+        return False
+    identity = tuple(f.file_id for f in upload) if isinstance(upload, list) else upload.file_id
+    if st.session_state.get(key) == identity:
+        return False
+    st.session_state[key] = identity
+    return True
+
+
+def param_widgets(params, prefix: str, initial: dict | None = None) -> dict:
+    """Widgets drawn from ``Param`` specs (a registry's own ranges and help); returns their values.
+
+    ``initial`` overrides the specs' defaults for widgets drawn for the first time.
+    """
+    values = {}
+    for spec in params:
+        p = replace(spec, default=(initial or {}).get(spec.name, spec.default))
+        key = f"{prefix}_{p.name}"
+        label = p.name.replace("_", " ")
+        if p.kind == "choice":
+            values[p.name] = st.selectbox(label, p.choices, index=p.choices.index(p.default), key=key, help=p.help)
+        elif p.kind == "bool":
+            values[p.name] = st.checkbox(label, value=p.default, key=key, help=p.help)
+        elif p.kind == "text":
+            values[p.name] = st.text_input(label, value=p.default, key=key, help=p.help)
+        elif p.kind == "int":
+            values[p.name] = st.slider(label, int(p.low), int(p.high), int(p.default), key=key, help=p.help)
+        elif p.scale == "log":
+            values[p.name] = st.number_input(label, p.low, p.high, p.default, format="%.0e", key=key, help=p.help)
+        else:
+            values[p.name] = st.slider(label, float(p.low), float(p.high), float(p.default), key=key, help=p.help)
+    return values
+
+
+def job_panel(
+    key: str,
+    label: str = "",
+    *,
+    on_done: Callable[[Any], None] | None = None,
+    on_first_done: Callable[[Any], None] | None = None,
+    live: Callable[[Any], None] | None = None,
+    cancelled: str = "Cancelled.",
+) -> Any:
+    """The one widget for the background job a page keeps in ``st.session_state[key]``.
+
+    While it runs: a progress bar with its message, ``live(job)`` (e.g. a growing chart) and Cancel,
+    refreshed every second in a fragment, so the page never freezes. When it ends: once,
+    ``on_first_done(job)`` for a success and a full rerun so the rest of the page sees the result; then
+    ``on_done(job)`` for a success, a note for a cancel, one plain sentence for a failure.
+    Returns the job when it succeeded (for results drawn in the page body), else None.
+    """
+    from core.jobs import JobStatus
+
+    job = st.session_state.get(key)
+    if job is None:
+        return None
+
+    @st.fragment(run_every=None if job.done else 1.0)
+    def panel() -> None:
+        if not job.done:
+            st.progress(job.progress, text=f"{label}{plain(job.message) or 'starting…'}")
+            if live is not None:
+                live(job)
+            if st.button("Cancel", key=f"{key}_cancel", icon=":material/stop:"):
+                job.cancel()
+            return
+        if job.consume():
+            if job.status is JobStatus.DONE and on_first_done is not None:
+                on_first_done(job)
+            st.rerun(scope="app")
+        if job.status is JobStatus.CANCELLED:
+            st.warning(cancelled)
+        elif job.status is JobStatus.FAILED:
+            show_error(job.error)
+        elif on_done is not None:
+            on_done(job)
+
+    panel()
+    return job if job.status is JobStatus.DONE else None
+
+
+def job_is_running(key: str) -> bool:
+    """Whether the page's job under ``key`` is still going (start buttons are disabled meanwhile)."""
+    job = st.session_state.get(key)
+    return job is not None and not job.done
