@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+import core.compress.channels
 import core.compress.cluster
 import core.compress.lowrank
 import core.compress.prune

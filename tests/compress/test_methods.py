@@ -45,6 +45,18 @@ def test_two_of_four_pattern_keeps_half_in_every_group(tiny_model, small_breast)
     assert groups.max() <= 2
 
 
+def test_channel_pruning_drops_whole_filters_and_keeps_them_dropped(tiny_model, small_breast):
+    before = [k.copy() for k in kernels(tiny_model)]
+    pruned = apply("prune_channels", tiny_model, small_breast, fraction=0.5, epochs=1)
+    after = kernels(pruned)
+    for kernel in after[:-1]:  # every layer but the class scores
+        empty = np.all(kernel.reshape(-1, kernel.shape[-1]) == 0, axis=0)
+        assert empty.sum() == round(0.5 * kernel.shape[-1])
+    assert np.count_nonzero(after[-1]) == after[-1].size  # one unit per class, all kept
+    for original, kernel in zip(before, kernels(tiny_model), strict=True):
+        np.testing.assert_array_equal(original, kernel)  # the original is untouched
+
+
 def test_cluster_respects_the_cluster_count(tiny_model, small_breast):
     clustered = apply("cluster", tiny_model, small_breast, clusters=8, epochs=0, preserve_sparsity=False)
     for kernel in kernels(clustered):
