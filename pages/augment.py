@@ -1,6 +1,5 @@
 """Augment: build a pipeline, watch what it does to real images, measure what it buys with few labels."""
 
-import numpy as np
 import streamlit as st
 
 from pages.common import dataset_or_stop, plain, route_through_app, show_error, teaching_note
@@ -98,8 +97,8 @@ def import_export_ui(pipeline) -> None:
 
 def preview_ui(pipeline, dataset) -> None:
     from core.augment.preview import grid, preview
+    from core.data.display import preview_indices
     from core.viz.augment_figures import intensity_before_after
-    from core.viz.data_figures import sample_indices
 
     st.subheader("Preview")
     a, b, c, d = st.columns(4)
@@ -110,17 +109,9 @@ def preview_ui(pipeline, dataset) -> None:
     isolate = d.selectbox("Isolate", names, key="aug_isolate")
     shown = pipeline if isolate == names[0] else pipeline.only(names.index(isolate) - 1)
     picked = st.text_input("Or pick training images by index", key="aug_picked", placeholder="e.g. 0, 17, 42")
-    picks = np.concatenate(sample_indices(dataset.labels("train"), per_class, int(seed), dataset.num_classes))
-    if picked.strip():
-        try:
-            chosen = np.array([int(part) for part in picked.replace(" ", "").split(",") if part], dtype=np.int64)
-        except ValueError:
-            chosen = np.array([], dtype=np.int64)
-        valid = chosen[(chosen >= 0) & (chosen < len(dataset.labels("train")))]
-        if len(valid) == 0:
-            st.warning(f"Give indices between 0 and {len(dataset.labels('train')) - 1}, separated by commas.")
-        else:
-            picks = valid[:16]
+    picks, note = preview_indices(dataset.labels("train"), per_class, int(seed), dataset.num_classes, picked)
+    if note:
+        st.warning(note)
     images, labels = dataset.images("train")[picks], dataset.labels("train")[picks]
     result = preview(shown, images, labels, dataset.num_classes, draws, int(seed))
     scale = max(1, 84 // dataset.image_shape[0])

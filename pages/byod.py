@@ -72,7 +72,7 @@ def predict_panel(fit_to_model, image_id: str) -> None:
         show_error(error)
         return
     image = fit_to_model(dataset.image_shape)
-    probabilities = predictor(image[np.newaxis].astype(np.float32) / 255.0)[0]
+    probabilities = predictor.on_images(image)[0]
     best = int(probabilities.argmax())
     st.markdown(f"The model says **{plain(dataset.class_names[best])}** ({probabilities[best]:.1%}).")
     st.bar_chart({n: float(p) for n, p in zip(dataset.class_names, probabilities, strict=True)}, horizontal=True)

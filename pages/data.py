@@ -6,7 +6,7 @@ from pages.common import dataset_or_stop, plain, route_through_app
 
 
 def main() -> None:
-    from core.data.display import montage
+    from core.data.display import montage, sample_indices
     from core.viz import data_figures
 
     dataset = dataset_or_stop()
@@ -36,7 +36,7 @@ def main() -> None:
     split = middle.selectbox("Split", ["train", "val", "test"], key="data_split")
     seed = right.number_input("Seed", 0, 10_000, 0, key="data_seed", help="Change it to draw other examples.")
     labels, images = dataset.labels(split), dataset.images(split)
-    picks = data_figures.sample_indices(labels, per_class, int(seed), dataset.num_classes)
+    picks = sample_indices(labels, per_class, int(seed), dataset.num_classes)
     scale = max(1, 84 // dataset.image_shape[0])
     for name, indices in zip(dataset.class_names, picks, strict=True):
         st.image(montage(images[indices], scale=scale), caption=f"{name} ({len(indices)} shown)")

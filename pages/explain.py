@@ -27,7 +27,7 @@ def _tflite_predictor(path: str):
 
 @st.cache_data(max_entries=8, show_spinner="Predicting the split…")
 def _split_probabilities(model_id: str, created: str, split: str, _dataset) -> np.ndarray:
-    return keras_predictor(model_id, created)(_dataset.images(split).astype(np.float32) / 255.0)
+    return keras_predictor(model_id, created).on_images(_dataset.images(split))
 
 
 def image_picker_ui(dataset, probabilities_of):
@@ -115,7 +115,7 @@ def _explain_image(model_id, meta, dataset, predictor, probabilities_of, image, 
 
 def _prediction_view(column, predictor, dataset, image, caption, truth) -> int:
     """The model's answer and its class probabilities; returns the predicted class."""
-    probabilities = predictor(image[np.newaxis].astype(np.float32) / 255.0)[0]
+    probabilities = predictor.on_images(image)[0]
     predicted = int(probabilities.argmax())
     column.markdown(f"**{caption}** · true class: **{plain(truth or 'unknown')}**")
     column.markdown(f"Model says **{plain(dataset.class_names[predicted])}** ({probabilities[predicted]:.1%})")

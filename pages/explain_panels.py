@@ -135,20 +135,19 @@ def _gallery(job, predictor, images, targets, method, settings, seed):
 
 def gallery_panel(predictor, dataset, method, settings, seed, probabilities_of) -> None:
     from core import jobs
+    from core.explain.selection import candidates
 
     st.subheader("Gallery")
     left, right = st.columns(2)
-    which = left.selectbox("Images", ["misclassified", "least confident"], key="exp_gallery_kind")
+    kinds = {"misclassified": "misclassified only", "least confident": "least confident first"}
+    which = left.selectbox("Images", list(kinds), key="exp_gallery_kind")
     count = right.slider("How many", 4, 32, 16, key="exp_gallery_count")
     if st.button("Explain the batch", key="exp_gallery_run"):
         probabilities, labels = probabilities_of("test"), dataset.labels("test")
-        if which == "misclassified":
-            order = np.flatnonzero(probabilities.argmax(axis=1) != labels)[:count]
-        else:
-            order = np.argsort(probabilities.max(axis=1), kind="stable")[:count]
+        order = candidates(labels, probabilities, None, kinds[which])[:count]
         images = dataset.images("test")[order]
         st.session_state[GALLERY_KEY] = jobs.submit(
-            _gallery, predictor, images, probabilities[order].argmax(axis=1), method, settings, seed, name="gallery"
+            _gallery, predictor, images, None, method, settings, seed, name="gallery"
         )
         st.session_state[GALLERY_INPUTS_KEY] = (images, order)
 

@@ -22,7 +22,7 @@ def image_source_ui(prefix: str) -> tuple[bytes, str] | None:
     state_key = f"{prefix}_chosen"
     st.caption("One-click examples (public test images shipped with pydicom and scikit-image):")
     columns = st.columns(len(SAMPLES.names))
-    for column, entry in zip(columns, SAMPLES, strict=True):
+    for column, entry in zip(columns, SAMPLES.entries(), strict=True):
         if column.button(entry.name, key=f"{prefix}_sample_{entry.name}", help=entry.description):
             try:
                 st.session_state[state_key] = (entry.item(), f"sample {entry.name}")

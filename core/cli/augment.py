@@ -45,7 +45,7 @@ def preview(args: argparse.Namespace) -> dict[str, Any]:
 
     from core.augment.preview import grid_png
     from core.augment.preview import preview as draw
-    from core.viz.data_figures import sample_indices
+    from core.data.display import sample_indices
 
     pipeline, dataset = _pipeline_and_dataset(args)
 

@@ -99,20 +99,22 @@ def sanity_rows(predictor: Predictor, image: np.ndarray, target: int, maps: dict
 def explain_batch(
     predictor: Predictor,
     images: np.ndarray,
-    targets: np.ndarray,
+    targets: np.ndarray | None,
     method: str,
     settings: dict,
     seed: int,
     on_progress: Callable[[float, str], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> np.ndarray:
-    """(N, H, W) maps of a gallery of images, one at a time so progress shows and cancel stops between images."""
+    """(N, H, W) maps of a gallery of images, one at a time so progress shows and cancel stops between images;
+    ``targets`` None explains each image's predicted class."""
     maps = []
     for index in range(len(images)):
         if should_stop is not None and should_stop():
             break
         if on_progress is not None:
             on_progress(index / len(images), f"image {index + 1} of {len(images)}")
-        one = explain(predictor, images[index : index + 1], method, settings, targets[index : index + 1], seed)
+        target = None if targets is None else targets[index : index + 1]
+        one = explain(predictor, images[index : index + 1], method, settings, target, seed)
         maps.append(one.maps[0])
     return np.stack(maps) if maps else np.zeros((0, *images.shape[1:3]), np.float32)

@@ -30,6 +30,12 @@ class Predictor:
             self.input_shape = tuple(int(d) for d in self._runner.input["shape"][1:])
             self.num_classes = int(self._runner.output["shape"][-1])
 
+    def on_images(self, images: np.ndarray) -> np.ndarray:
+        """Probabilities for uint8 images (H, W, C) or (N, H, W, C), as a person's pixels: one row per image."""
+        images = np.asarray(images)
+        batch = images[np.newaxis] if images.ndim == 3 else images
+        return self(batch.astype(np.float32) / 255.0)
+
     def __call__(self, inputs: np.ndarray, batch_size: int = 256) -> np.ndarray:
         inputs = np.asarray(inputs, dtype=np.float32)
         if inputs.ndim == 3:  # shap and lime sometimes drop a grey channel

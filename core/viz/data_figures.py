@@ -23,16 +23,6 @@ def class_balance(dataset: Dataset) -> go.Figure:
     return figure
 
 
-def sample_indices(labels: np.ndarray, per_class: int, seed: int, num_classes: int) -> list[np.ndarray]:
-    """Up to ``per_class`` random indices of each class, reproducible with ``seed``."""
-    rng = np.random.default_rng(seed)
-    picks = []
-    for c in range(num_classes):
-        members = np.flatnonzero(labels == c)
-        picks.append(rng.choice(members, size=min(per_class, len(members)), replace=False) if len(members) else members)
-    return picks
-
-
 def intensity_histogram(dataset: Dataset, split: str = "train", bins: int = 32) -> go.Figure:
     """Per-class distribution of pixel intensity (all channels), normalised to a density."""
     figure = go.Figure()

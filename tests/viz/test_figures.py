@@ -10,15 +10,6 @@ def test_class_balance_has_a_bar_per_split(breast):
     assert list(figure.data[0].y) == [147, 399]
 
 
-def test_sample_indices_are_per_class_and_seeded(breast):
-    labels = breast.labels("train")
-    picks = data_figures.sample_indices(labels, 5, seed=3, num_classes=2)
-    assert [len(p) for p in picks] == [5, 5]
-    assert all((labels[p] == c).all() for c, p in enumerate(picks))
-    again = data_figures.sample_indices(labels, 5, seed=3, num_classes=2)
-    assert all(np.array_equal(a, b) for a, b in zip(picks, again, strict=True))
-
-
 def test_intensity_histogram_has_one_density_per_class(breast):
     figure = data_figures.intensity_histogram(breast)
     assert [trace.name for trace in figure.data] == list(breast.class_names)
