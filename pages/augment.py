@@ -48,26 +48,7 @@ def builder_ui():
         st.session_state[STEPS_KEY].append({"uid": _new_uid(), "op": new_op, "params": {}, "probability": 0.5})
     steps = st.session_state[STEPS_KEY]
     for index, step in enumerate(list(steps)):
-        spec = OPS.get(step["op"])
-        with st.expander(f"{index + 1}. {spec.title}", expanded=False):
-            st.caption(spec.description)
-            if spec.caution:
-                st.warning(spec.caution, icon=":material/medical_information:")
-            prefix = f"aug_{step['uid']}"
-            step["params"] = param_widgets(spec.params, prefix, step["params"])
-            step["probability"] = st.slider(
-                "probability", 0.0, 1.0, float(step["probability"]), 0.05, key=f"{prefix}_prob"
-            )
-            a, b, c = st.columns(3)
-            if a.button("Up", key=f"{prefix}_up", disabled=index == 0):
-                steps[index - 1], steps[index] = steps[index], steps[index - 1]
-                st.rerun()
-            if b.button("Down", key=f"{prefix}_down", disabled=index == len(steps) - 1):
-                steps[index + 1], steps[index] = steps[index], steps[index + 1]
-                st.rerun()
-            if c.button("Remove", key=f"{prefix}_remove"):
-                steps.pop(index)
-                st.rerun()
+        _step_ui(steps, index, step)
     try:
         pipeline = Pipeline("my pipeline", tuple(OpStep(s["op"], s["params"], s["probability"]) for s in steps))
     except MedLensError as error:
@@ -75,6 +56,30 @@ def builder_ui():
         return None
     st.session_state[PIPELINE_KEY] = pipeline
     return pipeline
+
+
+def _step_ui(steps: list, index: int, step: dict) -> None:
+    """One step's settings, probability and Up / Down / Remove, in its own expander."""
+    from core.augment.base import OPS
+
+    spec = OPS.get(step["op"])
+    with st.expander(f"{index + 1}. {spec.title}", expanded=False):
+        st.caption(spec.description)
+        if spec.caution:
+            st.warning(spec.caution, icon=":material/medical_information:")
+        prefix = f"aug_{step['uid']}"
+        step["params"] = param_widgets(spec.params, prefix, step["params"])
+        step["probability"] = st.slider("probability", 0.0, 1.0, float(step["probability"]), 0.05, key=f"{prefix}_prob")
+        a, b, c = st.columns(3)
+        if a.button("Up", key=f"{prefix}_up", disabled=index == 0):
+            steps[index - 1], steps[index] = steps[index], steps[index - 1]
+            st.rerun()
+        if b.button("Down", key=f"{prefix}_down", disabled=index == len(steps) - 1):
+            steps[index + 1], steps[index] = steps[index], steps[index + 1]
+            st.rerun()
+        if c.button("Remove", key=f"{prefix}_remove"):
+            steps.pop(index)
+            st.rerun()
 
 
 def import_export_ui(pipeline) -> None:

@@ -109,3 +109,21 @@ def test_pages_use_only_public_core_names(path):
         private = [name for name in names if name.startswith("_")]
         private += [part for part in module.split(".") if part.startswith("_") and part != "__main__"]
         assert not private, f"{path.name} imports {private} from {module}"
+
+
+def test_pages_stay_thin_and_modules_small():
+    """A page function reads as widgets -> core calls -> figures in one screen; a module does one job."""
+    long_functions = [
+        f"{path.name}:{node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for path in sorted((ROOT / "pages").glob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.FunctionDef) and node.end_lineno - node.lineno + 1 > 50
+    ]
+    assert not long_functions, long_functions
+    tables = {ROOT / "core" / "data" / "catalogue.py"}  # a data table, not logic
+    big = [
+        str(path.relative_to(ROOT))
+        for path in [*CORE, *sorted((ROOT / "pages").glob("*.py"))]
+        if path not in tables and len(path.read_text(encoding="utf-8").splitlines()) > 300
+    ]
+    assert not big, big
