@@ -241,6 +241,7 @@ def test_byod_refusals_are_one_line_errors(medlens_home, tmp_path):
         assert result.returncode == 1 and lines[-1].startswith("error: ") and "Traceback" not in result.stderr, args
 
 
+@pytest.mark.slow
 def test_import_dataset_then_model_then_predict(medlens_home, tmp_path):
     from core.models import store
     from core.models.architectures import build

@@ -2,6 +2,7 @@
 scope travels with its session's jobs and nowhere else."""
 
 import numpy as np
+import pytest
 
 from core import jobs
 from core.models.train import TrainConfig, train
@@ -12,6 +13,7 @@ def _train(job, dataset, seed):
     return train(dataset, TrainConfig(epochs=1, batch_size=32, seed=seed)).model.get_weights()
 
 
+@pytest.mark.slow
 def test_two_sessions_training_at_once_get_the_results_each_would_get_alone(breast):
     small = subset(breast, 96)
     alone = [_train(None, small, seed) for seed in (3, 4)]

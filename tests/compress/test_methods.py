@@ -130,6 +130,7 @@ def test_int8_io_model_takes_int8(tiny_model, small_breast):
     assert probabilities.shape == (8, 2) and np.allclose(probabilities.sum(axis=1), 1.0, atol=0.05)
 
 
+@pytest.mark.slow
 def test_qat_exports_int8_that_agrees_with_its_float_model(trained_model, small_breast):
     quantized = apply("qat", trained_model, small_breast, epochs=1)
     runner = TFLiteRunner(to_tflite(quantized, "int8", small_breast))

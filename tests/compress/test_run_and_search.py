@@ -81,6 +81,7 @@ def test_search_config_is_validated():
         SearchConfig(budget=0)
 
 
+@pytest.mark.slow
 def test_search_measures_the_budget_and_reports_progress(tiny_model, small_breast):
     seen = []
     found = search(

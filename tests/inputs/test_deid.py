@@ -3,6 +3,8 @@
 import logging
 import shutil
 
+import pytest
+
 from core.inputs.deid import BASIC_PROFILE, identifying_values, scrubber
 from tests.helpers import last_json, run_cli
 from tests.inputs import files
@@ -30,6 +32,7 @@ def test_scrubber_removes_every_identifying_value():
     assert scrubber(dataset)("failed for Doe^Janet^Q (PID-778899)") == "failed for [removed] ([removed])"
 
 
+@pytest.mark.slow
 def test_no_patient_field_in_any_output_file_or_log(medlens_home, tmp_path, caplog, pneumonia):
     from core.data import imported
     from core.inputs.dataset_import import import_dataset

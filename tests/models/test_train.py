@@ -20,6 +20,7 @@ def test_config_is_validated_with_the_field_named():
         TrainConfig(arch="nope")
 
 
+@pytest.mark.slow
 def test_same_seed_gives_the_same_model(breast):
     small = subset(breast, 128)
     config = TrainConfig(epochs=2, batch_size=32, seed=7)
@@ -53,6 +54,7 @@ def test_cancel_stops_training(breast):
     assert len(calls) < 10
 
 
+@pytest.mark.slow
 def test_multiclass_rgb_training_beats_chance(retina):
     from core.models.metrics import evaluate
 
