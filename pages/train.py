@@ -183,7 +183,7 @@ def main() -> None:
     from core import jobs
 
     dataset = dataset_or_stop()
-    st.title(f"Train on {dataset.title}")
+    st.title(f"Train on {plain(dataset.title)}")
     config = train_config_ui()
     pipeline = st.session_state.get(PIPELINE_KEY)
     use_pipeline = pipeline is not None and st.checkbox(
