@@ -298,3 +298,21 @@ def test_check_model_runs_both_gates_and_stores_nothing(medlens_home, tmp_path):
     refused = run_cli("check-model", str(evil), home=medlens_home)
     assert refused.returncode == 1 and "runs code" in refused.stderr and "Traceback" not in refused.stderr
     assert not (tmp_path / "written.pth").exists() and not (medlens_home / "models").exists()
+
+
+def test_evaluate_json_carries_the_clinical_figures(medlens_home):
+    model = store_untrained("breastmnist")
+    data = last_json(run_cli("evaluate", "--model", model.id, "--json", home=medlens_home))
+    point = data["operating_point"]
+    assert set(point) == {"rule", "threshold", "sensitivity", "specificity", "ppv", "npv"} and point["rule"] == "youden"
+    assert set(data["sensitivity_at_specificity"]) == {"0.9", "0.95"}
+    assert set(data["specificity_at_sensitivity"]["0.95"]) == {"value", "ci_low", "ci_high"}
+    assert set(data["ece"]) == {"value", "ci_low", "ci_high"} and data["temperature"] > 0
+    assert (
+        len(data["net_benefit"]["thresholds"])
+        == len(data["net_benefit"]["model"])
+        == len(data["net_benefit"]["treat_all"])
+    )
+    assert isinstance(data["auc"], float) and data["auc_ci"]["ci_low"] <= data["auc_ci"]["ci_high"]
+    text = run_cli("evaluate", "--model", model.id, home=medlens_home)
+    assert "operating point (youden" in text.stdout and "sensitivity at specificity 0.95" in text.stdout

@@ -88,13 +88,24 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
 def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     from core.data import load
     from core.models import store
+    from core.models.clinical import report_for
     from core.models.metrics import evaluate
 
     meta = store.read_meta(args.model)
     model = store.load(args.model)
     dataset = load(meta.dataset, meta.size)
     evaluation = evaluate(model, dataset, args.split)
+    val = evaluation if args.split == "val" else evaluate(model, dataset, "val")
+    clinical = report_for(
+        meta.metrics.get("decision"),
+        val.probabilities,
+        val.labels,
+        evaluation.probabilities,
+        evaluation.labels,
+        dataset.class_names,
+    )
     if not args.json:
+        _print_clinical(clinical)
         print(
             f"{meta.id} on {dataset.title} {args.split}: accuracy {evaluation.accuracy:.4f}, "
             f"AUC {evaluation.auc:.4f}, ECE {evaluation.ece:.4f}"
@@ -110,7 +121,30 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
             ],
             ["class", "precision", "recall", "f1", "support"],
         )
-    return {"model_id": meta.id, "dataset": meta.dataset, **evaluation.summary()}
+    return {"model_id": meta.id, "dataset": meta.dataset, **evaluation.summary(), **clinical}
+
+
+def _print_clinical(clinical: dict) -> None:
+    """The operating point and the clinical figures with their 95 % CIs, one line each (binary models)."""
+    point = clinical.get("operating_point")
+    if point is None:  # multi-class: one line per class
+        for name, report in clinical["one_vs_rest"].items():
+            p = report["operating_point"]
+            print(
+                f"{name} vs rest at {p['threshold']:.3f}: sensitivity {p['sensitivity']:.3f}, "
+                f"specificity {p['specificity']:.3f}"
+            )
+        return
+    ci = lambda i: f"{i['value']:.3f} [{i['ci_low']:.3f}, {i['ci_high']:.3f}]"  # noqa: E731
+    print(
+        f"operating point ({point['rule']}, threshold {point['threshold']:.3f} on calibrated "
+        f"{clinical['positive_class']} probability, temperature {clinical['temperature']:.2f}):"
+    )
+    for name in ("sensitivity", "specificity", "ppv", "npv"):
+        print(f"  {name:<12} {ci(clinical['intervals'][name])}")
+    print(f"  {'AUC':<12} {ci(clinical['auc_ci'])}\n  {'ECE':<12} {ci(clinical['ece'])}")
+    for level, interval in clinical["sensitivity_at_specificity"].items():
+        print(f"  sensitivity at specificity {level}: {ci(interval)}")
 
 
 def models(args: argparse.Namespace) -> dict[str, Any]:

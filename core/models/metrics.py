@@ -57,14 +57,18 @@ class Evaluation:
         return data
 
 
-def headline(test: Evaluation, val: Evaluation) -> dict[str, float]:
-    """The figures a stored model carries in its metadata (the sidebar and tables read them)."""
+def headline(test: Evaluation, val: Evaluation) -> dict[str, Any]:
+    """The figures a stored model carries in its metadata (the sidebar and tables read them), and its decision
+    settings fitted on validation (temperature, per-class thresholds) that every clinical figure then uses."""
+    from core.models.clinical import decision_settings
+
     return {
         "test_accuracy": test.accuracy,
         "test_auc": test.auc,
         "test_ece": test.ece,
         "val_accuracy": val.accuracy,
         "val_auc": val.auc,
+        "decision": decision_settings(val.probabilities, val.labels),
     }
 
 
