@@ -105,8 +105,59 @@ def report_card(model_id: str) -> None:
     left.plotly_chart(train_figures.calibration_plot(evaluation), key="calibration")
     if meta.metrics.get("history"):
         right.plotly_chart(train_figures.training_curves(meta.metrics["history"]), key="history")
+    if len(evaluation.class_names) == 2:
+        operating_point_panel(meta, evaluation)
     with st.expander("What do these figures mean?"):
         st.markdown(teaching_note("metrics"))
+
+
+def operating_point_panel(meta, evaluation) -> None:
+    """A threshold slider that moves the operating point along the ROC curve; the figures follow live."""
+    from core.models import clinical
+    from core.viz import clinical_figures
+
+    decision = meta.metrics.get("decision") or _decision(meta.id, meta.created)
+    negative, positive = evaluation.class_names
+    calibrated = clinical.apply_temperature(evaluation.probabilities, decision["temperature"])
+    scores, truth = clinical.one_vs_rest(calibrated, evaluation.labels, 1)
+    st.subheader(f"Operating point: when does the model call {plain(positive)}?")
+    stored = float(decision["thresholds"][1] if decision["thresholds"][1] is not None else 0.5)
+    threshold = st.slider(
+        f"Decision threshold on the calibrated {positive} probability",
+        0.0, 1.0, round(stored, 3), 0.005, format="%.3f", key="train_threshold",
+        help=f"Chosen on validation by Youden's J: {stored:.3f}. Lower finds more cases and raises more false alarms.",
+    )  # fmt: skip
+    point = clinical.operating_point(scores, truth, threshold, "chosen here")
+    columns = st.columns(4)
+    for column, (label, value) in zip(
+        columns,
+        [
+            ("sensitivity", point.sensitivity),
+            ("specificity", point.specificity),
+            ("PPV", point.ppv),
+            ("NPV", point.npv),
+        ],
+        strict=True,
+    ):
+        column.metric(label, f"{value:.3f}")
+    left, right = st.columns(2)
+    left.plotly_chart(clinical_figures.roc_with_point(scores, truth, point, positive), key="train_roc_point")
+    counts = clinical.confusion_at(scores, truth, threshold)
+    right.plotly_chart(clinical_figures.confusion_at(counts, negative, positive), key="train_confusion_point")
+    st.plotly_chart(clinical_figures.decision_curve(clinical.net_benefit(scores, truth)), key="train_decision_curve")
+    st.caption(
+        f"Probabilities calibrated on validation (temperature {decision['temperature']:.2f}). Sensitivity: the share "
+        f"of {positive} cases the model calls; specificity: the share of {negative} cases it leaves alone."
+    )
+
+
+@st.cache_data(max_entries=16, show_spinner="Fitting the operating point on validation…")
+def _decision(model_id: str, created: str) -> dict:
+    """For a model stored before decisions were kept: temperature and thresholds fitted on validation now."""
+    from core.models.clinical_report import decision_settings
+
+    val = _evaluation_cached(model_id, created, "val")
+    return decision_settings(val.probabilities, val.labels)
 
 
 @st.cache_data(max_entries=16, show_spinner="Evaluating…")

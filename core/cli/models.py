@@ -88,7 +88,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
 def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     from core.data import load
     from core.models import store
-    from core.models.clinical import report_for
+    from core.models.clinical_report import report_for
     from core.models.metrics import evaluate
 
     meta = store.read_meta(args.model)

@@ -60,7 +60,7 @@ class Evaluation:
 def headline(test: Evaluation, val: Evaluation) -> dict[str, Any]:
     """The figures a stored model carries in its metadata (the sidebar and tables read them), and its decision
     settings fitted on validation (temperature, per-class thresholds) that every clinical figure then uses."""
-    from core.models.clinical import decision_settings
+    from core.models.clinical_report import decision_settings
 
     return {
         "test_accuracy": test.accuracy,

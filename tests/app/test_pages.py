@@ -82,7 +82,7 @@ def test_train_page_trains_in_the_background_and_shows_the_report_card():
     assert at.session_state["model_id"] == model_id
     assert "Trained **" in texts(at.success)
     assert f"Report card: {model_id}" in texts(at.subheader)
-    assert len(at.get("plotly_chart")) == 4  # confusion, ROC, calibration, training curves
+    assert len(at.get("plotly_chart")) == 7  # confusion, ROC, calibration, curves; ROC point, 2x2, decision curve
     assert [m.label for m in at.metric][:3] == ["accuracy", "AUC", "calibration error"]
 
     at.selectbox(key="store_pick").set_value(model_id).run()
@@ -157,3 +157,18 @@ def test_store_can_make_another_datasets_model_current():
     assert at.session_state["dataset"] == "retinamnist" and at.session_state["model_id"] == meta.id
     assert texts(at.title) == "Train on RetinaMNIST"
     assert f"Report card: {meta.id}" in texts(at.subheader)
+
+
+def test_the_threshold_slider_moves_the_operating_point():
+    model = store_untrained("breastmnist", seed=2)
+    at = open_page("train", dataset="breastmnist", model_id=model.id)
+    assert not at.exception
+    labels = [m.label for m in at.metric]
+    assert {"sensitivity", "specificity", "PPV", "NPV"} <= set(labels)
+    at.slider(key="train_threshold").set_value(0.0).run()
+    after = {m.label: m.value for m in at.metric}
+    assert after["sensitivity"] == "1.000" and after["specificity"] == "0.000"  # everyone called positive
+    at.slider(key="train_threshold").set_value(1.0).run()
+    none_called = {m.label: m.value for m in at.metric}
+    assert none_called["sensitivity"] == "0.000" and none_called["specificity"] == "1.000"
+    assert "Operating point" in texts(at.subheader)

@@ -6,6 +6,7 @@ from sklearn.metrics import roc_auc_score, roc_curve
 
 from core.errors import MedLensError
 from core.models import clinical
+from core.models.clinical_report import clinical_report
 
 # Eight cases: scores and truth, small enough to check every figure by hand.
 SCORES = np.array([0.1, 0.2, 0.3, 0.4, 0.6, 0.7, 0.8, 0.9])
@@ -38,7 +39,7 @@ def test_figures_match_scikit_learn_on_continuous_scores():
         assert clinical.sensitivity_at_specificity(scores, truth, level) == pytest.approx(tpr[fpr <= 1 - level].max())
         assert clinical.specificity_at_sensitivity(scores, truth, level) == pytest.approx(1 - fpr[tpr >= level].min())
     pos, neg = scores[truth == 1][None], scores[truth == 0][None]
-    assert clinical._auc_rows(pos, neg)[0] == pytest.approx(roc_auc_score(truth, scores))
+    assert clinical.auc_rows(pos, neg)[0] == pytest.approx(roc_auc_score(truth, scores))
 
 
 def test_ece_quantile_bins_by_hand_and_temperature_softens_overconfidence():
@@ -69,7 +70,7 @@ def test_bootstrap_intervals_cover_the_true_auc_at_about_the_nominal_rate():
         truth = np.r_[np.ones(80, int), np.zeros(120, int)]
         scores = 1 / (1 + np.exp(-rng.normal(truth * shift, 1.0)))  # monotone: the AUC is unchanged
         probabilities = np.column_stack([1 - scores, scores])
-        report = clinical.clinical_report(
+        report = clinical_report(
             probabilities, truth, probabilities, truth, ["no", "yes"], 1, temperature=1.0, resamples=400, seed=trial
         )
         interval = report.intervals["auc"]
@@ -83,7 +84,7 @@ def test_a_report_on_real_probabilities_has_every_field(pneumonia):
     val = np.clip(np.eye(2)[val_labels] * 0.7 + rng.random((len(val_labels), 2)) * 0.3, 0.01, None)
     test = np.clip(np.eye(2)[test_labels] * 0.7 + rng.random((len(test_labels), 2)) * 0.3, 0.01, None)
     val, test = val / val.sum(1, keepdims=True), test / test.sum(1, keepdims=True)
-    data = clinical.clinical_report(val, val_labels, test, test_labels, list(pneumonia.class_names), 1).to_dict()
+    data = clinical_report(val, val_labels, test, test_labels, list(pneumonia.class_names), 1).to_dict()
     assert data["positive_class"] == "pneumonia" and data["operating_point"]["rule"] == "youden"
     assert set(data["sensitivity_at_specificity"]) == {"0.9", "0.95"} and data["temperature"] > 0
     for interval in (data["auc_ci"], data["ece"], data["sensitivity_at_specificity"]["0.95"]):
