@@ -96,7 +96,7 @@ def _explain_image(model_id, meta, dataset, predictor, probabilities_of, image, 
     from pages.explain_panels import compare_panel, faithfulness_panel, gallery_panel, two_model_panel
 
     left, right = st.columns([1, 2])
-    predicted = _prediction_view(left, predictor, dataset, image, caption, truth)
+    predicted = _prediction_view(left, predictor, dataset, image, caption, truth, meta)
     with right:
         method, target, opacity, settings, seed = _method_ui(predictor, dataset, predicted)
     background = training_background(dataset, seed=seed)
@@ -113,13 +113,23 @@ def _explain_image(model_id, meta, dataset, predictor, probabilities_of, image, 
         st.markdown(teaching_note("explain"))
 
 
-def _prediction_view(column, predictor, dataset, image, caption, truth) -> int:
-    """The model's answer and its class probabilities; returns the predicted class."""
+def _prediction_view(column, predictor, dataset, image, caption, truth, meta) -> int:
+    """The model's answer, its class probabilities and, for a binary model, the call at its operating point;
+    returns the predicted class."""
+    from core.models.clinical import decide
+
     probabilities = predictor.on_images(image)[0]
     predicted = int(probabilities.argmax())
     column.markdown(f"**{caption}** · true class: **{plain(truth or 'unknown')}**")
     column.markdown(f"Model says **{plain(dataset.class_names[predicted])}** ({probabilities[predicted]:.1%})")
     column.bar_chart({n: float(p) for n, p in zip(dataset.class_names, probabilities, strict=True)}, horizontal=True)
+    call = decide(probabilities, meta.metrics.get("decision"), list(dataset.class_names))
+    if call is not None:
+        verdict = plain(call.positive_class) if call.positive else f"not {plain(call.positive_class)}"
+        column.markdown(
+            f"Calibrated probability of {plain(call.positive_class)}: **{call.probability:.1%}**; at the operating "
+            f"point (threshold {call.threshold:.1%}, chosen on validation) the call is **{verdict}**."
+        )
     return predicted
 
 

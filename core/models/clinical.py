@@ -191,3 +191,21 @@ def net_benefit(scores: np.ndarray, truth: np.ndarray, thresholds: np.ndarray | 
         "treat_all": (prevalence - (1.0 - prevalence) * odds).tolist(),
         "treat_none": [0.0] * len(thresholds),
     }
+
+
+@dataclass(frozen=True)
+class Decision:
+    positive_class: str
+    probability: float  # calibrated probability of the positive class
+    threshold: float
+    positive: bool  # the call at the operating point
+
+
+def decide(probabilities: np.ndarray, decision: dict, class_names: list[str]) -> Decision | None:
+    """The call a binary model makes for one image at its stored operating point; None for multi-class
+    models or a model without a stored threshold for its positive class."""
+    if len(class_names) != 2 or not decision or decision["thresholds"][1] is None:
+        return None
+    calibrated = float(apply_temperature(np.asarray(probabilities)[None], decision["temperature"])[0, 1])
+    threshold = float(decision["thresholds"][1])
+    return Decision(class_names[1], calibrated, threshold, calibrated >= threshold)

@@ -66,3 +66,16 @@ def test_rank_methods_over_a_sample(stored_model):
     job = finish_job(at, "explain_rank_job")
     assert not at.exception
     assert [row["method"] for row in job.result] and {row["rank"] for row in job.result} == {1, 2}
+
+
+def test_a_binary_model_shows_its_calibrated_call_at_the_operating_point():
+    from core.models import store
+    from core.models.architectures import build
+
+    decision = {"temperature": 1.5, "rule": "youden", "thresholds": [None, 0.5]}
+    meta = {"dataset": "breastmnist", "size": 28, "arch": "small_cnn", "seed": 0, "epochs": 0, "train_seconds": 0.0}
+    model = store.save(build("small_cnn", (28, 28, 1), 2), {**meta, "metrics": {"decision": decision}})
+    at = open_page("explain", dataset="breastmnist", model_id=model.id)
+    assert not at.exception
+    shown = texts(at.markdown)
+    assert "Calibrated probability of normal, benign" in shown and "at the operating point (threshold 50.0%" in shown

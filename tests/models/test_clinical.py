@@ -90,3 +90,13 @@ def test_a_report_on_real_probabilities_has_every_field(pneumonia):
     for interval in (data["auc_ci"], data["ece"], data["sensitivity_at_specificity"]["0.95"]):
         assert interval["ci_low"] <= interval["value"] <= interval["ci_high"]
     assert len(data["net_benefit"]["thresholds"]) == len(data["net_benefit"]["model"])
+
+
+def test_the_call_for_one_image_uses_the_stored_temperature_and_threshold():
+    decision = {"temperature": 1.0, "rule": "youden", "thresholds": [None, 0.3]}
+    call = clinical.decide(np.array([0.6, 0.4]), decision, ["normal", "pneumonia"])
+    assert call.positive_class == "pneumonia" and call.probability == pytest.approx(0.4) and call.positive
+    assert not clinical.decide(np.array([0.8, 0.2]), decision, ["normal", "pneumonia"]).positive
+    assert clinical.decide(np.array([0.2, 0.3, 0.5]), decision, ["a", "b", "c"]) is None
+    softer = clinical.decide(np.array([0.1, 0.9]), {**decision, "temperature": 3.0}, ["normal", "pneumonia"])
+    assert 0.5 < softer.probability < 0.9  # a temperature above 1 pulls a confident answer toward even
