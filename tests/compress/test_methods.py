@@ -154,3 +154,19 @@ def test_qat_refuses_an_unsupported_layer_clearly(small_breast):
 def test_int8_needs_calibration_images(tiny_model):
     with pytest.raises(MedLensError, match="calibrate"):
         to_tflite(tiny_model, "int8")
+
+
+@pytest.mark.parametrize("mode", ["float32", "float16", "dynamic", "int8"])
+def test_litert_and_tensorflow_interpreters_give_the_same_outputs(tiny_model, small_breast, mode):
+    import tensorflow as tf
+
+    from core.compress.measure import interpreter_class
+
+    assert interpreter_class().__module__.startswith("ai_edge_litert")  # the pinned LiteRT is what runs
+    flatbuffer = to_tflite(tiny_model, mode, small_breast)
+    images = small_breast.images("test")[:8]
+    litert = TFLiteRunner(flatbuffer).predict(images)
+    runner = TFLiteRunner(flatbuffer)
+    runner.interpreter = tf.lite.Interpreter(model_content=flatbuffer)
+    runner.input, runner.output = runner.interpreter.get_input_details()[0], runner.interpreter.get_output_details()[0]
+    np.testing.assert_array_equal(litert, runner.predict(images))
