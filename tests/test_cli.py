@@ -214,6 +214,7 @@ def test_augment_preview_efficiency_and_bench(medlens_home, tmp_path):
     assert refused.returncode == 1 and "field 'degrees'" in refused.stderr and "Traceback" not in refused.stderr
 
 
+@pytest.mark.slow
 def test_predict_an_image_file_with_a_window(medlens_home):
     from tests.inputs.files import pydicom_file
 
@@ -284,6 +285,7 @@ def test_sub_commands_and_the_old_spellings_parse_alike():
         cli.parse_args(["explain", "--model", "m", "--index", "0", "--method", "nope"])  # choices from the registry
 
 
+@pytest.mark.slow
 def test_check_model_runs_both_gates_and_stores_nothing(medlens_home, tmp_path):
     from core.keras_files import save_keras
     from core.models.architectures import build
@@ -300,6 +302,7 @@ def test_check_model_runs_both_gates_and_stores_nothing(medlens_home, tmp_path):
     assert not (tmp_path / "written.pth").exists() and not (medlens_home / "models").exists()
 
 
+@pytest.mark.slow
 def test_evaluate_json_carries_the_clinical_figures(medlens_home):
     model = store_untrained("breastmnist")
     data = last_json(run_cli("evaluate", "--model", model.id, "--json", home=medlens_home))

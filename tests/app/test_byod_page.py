@@ -71,6 +71,7 @@ def test_a_dataset_is_checked_reported_and_saved(model):
         assert not other.exception and heading in texts(other.title), page
 
 
+@pytest.mark.slow
 def test_a_model_is_checked_in_a_sandbox_and_added_to_the_store(model, tmp_path):
     from core.models import store
     from core.models.architectures import build

@@ -36,6 +36,7 @@ def test_a_recipe_is_measured_on_its_file_and_cached(tiny_model, small_breast, m
     assert [r.recipe.name for r in compressor.all_cached()] == ["int8"]
 
 
+@pytest.mark.slow
 def test_model_steps_keep_a_keras_artifact(tiny_model, small_breast):
     recipe = Recipe("p", (Step("prune", {"sparsity": 0.5, "schedule": "constant", "epochs": 1}),))
     result = Compressor(tiny_model, small_breast).run(recipe)

@@ -107,6 +107,7 @@ def test_names_in_technical_tags_sequences_and_private_tags_never_reach_a_summar
     assert "janet" not in str(summary).lower()
 
 
+@pytest.mark.slow
 def test_predict_json_prints_no_identifier_hidden_in_a_technical_tag(medlens_home, tmp_path, pneumonia):
     image = tmp_path / "scan.dcm"
     image.write_bytes(files.dicom_bytes(_hidden_identifiers))

@@ -15,6 +15,7 @@ def saved(tmp_path, shape=(28, 28, 1), classes=2):
     return path
 
 
+@pytest.mark.slow
 def test_a_checked_model_is_evaluated_and_stored(tmp_path, pneumonia):
     meta = import_model(saved(tmp_path), "pneumoniamnist", 28, "my cnn")
     assert meta.arch == "imported" and meta.name == "my cnn" and meta.dataset == "pneumoniamnist"
