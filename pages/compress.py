@@ -141,6 +141,12 @@ def candidate_figures(chosen) -> None:
         f"Original float32 TFLite: {b.bytes:,} bytes, accuracy {b.test_accuracy:.4f}, latency {b.latency_ms:.3f} ms. "
         f"Predictions agree with the original on {m.agreement:.1%} of test images."
     )
+    flips = chosen.decision_flips()
+    if flips["count"] is not None:
+        st.caption(
+            f"At each model's own operating point (chosen on validation), {flips['count']} of {len(m.calls)} test "
+            f"patients get a different call from the compressed model ({flips['share']:.1%})."
+        )
 
 
 def candidate_actions(chosen, meta) -> None:

@@ -4,7 +4,7 @@ import gzip
 import statistics
 import time
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -24,6 +24,10 @@ class Measurement:
     test_auc: float
     latency_ms: float
     agreement: float  # share of test images where the prediction equals the original model's
+    # Read as a clinician would: this file's own temperature and operating point refit on validation, the
+    # clinical figures on test with CIs, and each test image's call there (binary: 0/1; else the class).
+    clinical: dict = field(default_factory=dict)
+    calls: list[int] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -122,9 +126,11 @@ def measure(flatbuffer: bytes, keras_model, dataset: Dataset, reference_predicti
     Latency runs on one thread, so figures compare across machines and runs.
     """
     images, labels = dataset.images("test"), dataset.labels("test")
-    probabilities = TFLiteRunner(flatbuffer).predict(images)
+    runner = TFLiteRunner(flatbuffer)
+    probabilities = runner.predict(images)
     predicted = probabilities.argmax(axis=1)
     params, nonzero = weight_counts(keras_model)
+    clinical, calls = clinical_reading(runner.predict(dataset.images("val")), probabilities, dataset)
     return Measurement(
         bytes=len(flatbuffer),
         gzip_bytes=gzip_size(flatbuffer),
@@ -134,4 +140,25 @@ def measure(flatbuffer: bytes, keras_model, dataset: Dataset, reference_predicti
         test_auc=auc_score(probabilities, labels),
         latency_ms=TFLiteRunner(flatbuffer, num_threads=1).latency_ms(images[0]),
         agreement=float((predicted == reference_predictions).mean()),
+        clinical=clinical,
+        calls=calls,
     )
+
+
+def clinical_reading(val_probabilities: np.ndarray, test_probabilities: np.ndarray, dataset: Dataset):
+    """The clinical report of one exported file, its decision settings refit on validation (a compressed model
+    is a new model: its temperature and threshold are its own), and its call on each test image."""
+    from core.models.clinical import apply_temperature
+    from core.models.clinical_report import decision_settings, report_for
+
+    val_labels, test_labels = dataset.labels("val"), dataset.labels("test")
+    decision = decision_settings(val_probabilities, val_labels)
+    report = report_for(
+        decision, val_probabilities, val_labels, test_probabilities, test_labels, list(dataset.class_names)
+    )
+    if dataset.num_classes == 2 and decision["thresholds"][1] is not None:
+        calibrated = apply_temperature(test_probabilities, decision["temperature"])[:, 1]
+        calls = (calibrated >= decision["thresholds"][1]).astype(int).tolist()
+    else:
+        calls = test_probabilities.argmax(axis=1).astype(int).tolist()
+    return report, calls

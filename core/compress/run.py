@@ -74,7 +74,17 @@ class CompressionResult:
             "latency_ms": m.latency_ms,
             "baseline_latency_ms": self.baseline.latency_ms,
             "agreement": m.agreement,
+            **m.clinical,
+            "decision_flips": self.decision_flips(),
         }
+
+    def decision_flips(self) -> dict[str, Any]:
+        """Test images whose call at the operating point differs from the original model's (each at its own)."""
+        ours, theirs = self.measurement.calls, self.baseline.calls
+        if not ours or len(ours) != len(theirs):
+            return {"count": None, "indices": []}  # measured before calls were kept: measure again to see
+        indices = [i for i, (a, b) in enumerate(zip(ours, theirs, strict=True)) if a != b]
+        return {"count": len(indices), "share": len(indices) / len(ours), "indices": indices}
 
 
 def recipe_hash(recipe: Recipe, seed: int) -> str:

@@ -26,6 +26,15 @@ def test_a_recipe_is_measured_on_its_file_and_cached(tiny_model, small_breast, m
         assert key in summary
     json.dumps(summary)
     assert str(medlens_home) in summary["artifact"]
+    # judged as a clinician would: its own operating point and figures with CIs, and the calls that changed
+    assert {"operating_point", "sensitivity_at_specificity", "ece", "temperature", "net_benefit"} <= set(summary)
+    flips = summary["decision_flips"]
+    assert flips["count"] == len(flips["indices"]) and 0.0 <= flips["share"] <= 1.0
+    assert len(result.measurement.calls) == len(small_breast.labels("test"))
+    changed = [
+        i for i, (a, b) in enumerate(zip(result.measurement.calls, result.baseline.calls, strict=True)) if a != b
+    ]
+    assert flips["indices"] == changed
 
     def fail(*args, **kwargs):
         raise AssertionError("recomputed a cached recipe")
