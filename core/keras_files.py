@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from core.errors import ModelError
+from core.text import one_line
 
 
 def save_keras(model, path: Path) -> None:
@@ -38,7 +39,7 @@ def load_keras_file(path: Path):
     try:
         return keras.models.load_model(path, safe_mode=True, compile=False)
     except Exception as error:  # Keras raises many types for a damaged archive
-        raise ModelError(f"{path.name} could not be loaded safely: {_first_line(error)}") from error
+        raise ModelError(f"{path.name} could not be loaded safely: {one_line(error)}") from error
 
 
 def model_hash(model) -> str:
@@ -47,8 +48,3 @@ def model_hash(model) -> str:
     for weight in model.get_weights():
         digest.update(np.ascontiguousarray(weight).tobytes())
     return digest.hexdigest()[:20]
-
-
-def _first_line(error: Exception) -> str:
-    text = str(error).strip().splitlines()
-    return text[0][:300] if text else type(error).__name__

@@ -104,7 +104,7 @@ def show_error(error: object) -> None:
     """An error box with one plain sentence: no server path, no Markdown from quoted names."""
     from core.text import hide_paths, one_line
 
-    st.error(plain(hide_paths(one_line(error if isinstance(error, BaseException) else str(error)))))
+    st.error(plain(hide_paths(one_line(error))))
 
 
 def current_dataset_name() -> str:

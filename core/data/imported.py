@@ -22,7 +22,7 @@ from core.data.catalogue import CATALOGUE, SPLITS
 from core.data.dataset import Dataset, Split
 from core.errors import DatasetError, MedLensError
 from core.storage import publish, staging_folder
-from core.text import check_names
+from core.text import check_names, one_line
 
 DATA_FILE, META_FILE = "data.npz", "meta.json"
 MAX_META_BYTES = 1 * 2**20
@@ -107,18 +107,12 @@ def read_meta(name: str) -> ImportedMeta:
     except FileNotFoundError as error:
         raise DatasetError(f"There is no imported dataset named {name!r}.") from error
     except (OSError, ValueError, TypeError, KeyError, AttributeError, MedLensError) as error:
-        raise DatasetError(
-            f"The imported dataset {name!r} is damaged ({_first_line(error)}); import it again."
-        ) from error
+        raise DatasetError(f"The imported dataset {name!r} is damaged ({one_line(error)}); import it again.") from error
     if meta.name != name:
         raise DatasetError(
             f"The imported dataset {name!r} is damaged (it names itself {meta.name!r}); import it again."
         )
     return meta
-
-
-def _first_line(error: Exception) -> str:
-    return (str(error).splitlines() or [type(error).__name__])[0][:160]
 
 
 def list_imported() -> list[ImportedMeta]:

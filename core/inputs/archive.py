@@ -125,15 +125,13 @@ def _checked(info: zipfile.ZipInfo, limits: Limits, strict_names: bool) -> Membe
     ``strict_names``: a name must already be in its plain form (no ``./``, ``//`` or trailing dots).
     """
     name = info.filename
-    plain = "/".join(safe_parts(name.rstrip("/") or "."))
-    if strict_names and name.rstrip("/") != plain:
+    parts = safe_parts(name.rstrip("/") or ".")
+    if strict_names and name.rstrip("/") != "/".join(parts):
         raise UnsafeArchive(f"The entry {name[:80]!r} is not written in its plain form; refusing the archive.")
     if stat.S_ISLNK(info.external_attr >> 16):
         raise UnsafeArchive(f"The archive entry {name!r} is a symbolic link; refusing the archive.")
     if info.is_dir():
-        safe_parts(name.rstrip("/") or ".")
         return None
-    parts = safe_parts(name)
     if info.compress_size and info.file_size / info.compress_size > limits.max_compression_ratio:
         raise UnsafeArchive(
             f"{name} in the archive expands {info.file_size / info.compress_size:,.0f} times (a zip bomb?); "

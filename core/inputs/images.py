@@ -139,9 +139,7 @@ def _pil_values(opened, max_side: int) -> tuple[np.ndarray, Window]:
     """float32 (H, W, C) and a default window: 0-255 for 8-bit, the value range for 16-bit and float."""
     from PIL import Image
 
-    target = _reduced_size(opened.size, max_side)
-    if opened.format == "JPEG" and target != opened.size:
-        opened.draft(opened.mode, target)  # libjpeg decodes at 1/2, 1/4 or 1/8 scale directly
+    target = _reduced_size(opened.size, max_side)  # a JPEG's size is already its draft scale (_count_pages)
     opened.load()
     mode = opened.mode
     high = mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F")

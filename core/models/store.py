@@ -21,7 +21,7 @@ from core import paths
 from core.errors import MedLensError, ModelError
 from core.keras_files import load_keras_file, model_hash, save_keras  # noqa: F401  (the store's API)
 from core.storage import atomic_write_json, locked, publish, staging_folder
-from core.text import check_name
+from core.text import check_name, one_line
 
 MODEL_FILE = "model.keras"
 META_FILE = "meta.json"
@@ -119,7 +119,7 @@ def read_meta(model_id: str) -> ModelMeta:
         meta = ModelMeta(**json.loads(path.read_text()))
         check_name(meta.name, "model name", MAX_NAME)
     except (OSError, ValueError, TypeError, MedLensError) as error:
-        raise ModelError(f"The metadata of model {model_id!r} is damaged: {_first_line(error)}.") from error
+        raise ModelError(f"The metadata of model {model_id!r} is damaged: {one_line(error)}.") from error
     return meta
 
 
@@ -154,8 +154,3 @@ def _checked_name(name: object) -> str:
         return check_name(name, "model name", MAX_NAME)
     except MedLensError as error:
         raise ModelError(str(error)) from error
-
-
-def _first_line(error: Exception) -> str:
-    text = str(error).strip().splitlines()
-    return text[0][:300] if text else type(error).__name__
