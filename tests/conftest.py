@@ -12,6 +12,16 @@ ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("MEDLENS_DATA_DIR", str(ROOT.parent / "shared" / "data"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def deterministic_kernels() -> None:
+    """Deterministic TensorFlow kernels for the whole session, as training turns them on for a CPU: a test's
+    figures never depend on whether a training test happened to run before it (``make quick`` skips those)."""
+    import tensorflow as tf
+
+    if not tf.config.list_physical_devices("GPU"):
+        tf.config.experimental.enable_op_determinism()
+
+
 @pytest.fixture(autouse=True)
 def medlens_home(tmp_path, monkeypatch) -> Path:
     """Each test gets its own empty MEDLENS_HOME, so no test sees another's models."""
