@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages.common import sidebar_context, sweep_stale_uploads
+from pages.common import apply_model_link, sidebar_context, sweep_stale_uploads
 
 ICON = Path(__file__).resolve().parent / "assets" / "medlens-icon.png"  # a local file: no request to another host
 st.set_page_config(page_title="MedLens", page_icon=str(ICON), layout="wide")
@@ -21,5 +21,6 @@ PAGES = [
 
 sweep_stale_uploads()
 navigation = st.navigation(PAGES)
+apply_model_link()
 sidebar_context()
 navigation.run()

@@ -14,7 +14,6 @@ from pages.common import (
     current_dataset_name,
     current_size,
     dataset_or_stop,
-    keras_predictor,
     model_id_or_prompt,
     plain,
     route_through_app,
@@ -22,6 +21,7 @@ from pages.common import (
     session_scope,
     session_space,
     show_error,
+    stored_predictor,
     teaching_note,
 )
 from pages.image_input import decoded_or_error, fingerprint, image_source_ui, summary_rows, window_ui
@@ -67,7 +67,7 @@ def predict_panel(fit_to_model, image_id: str) -> None:
         return
     dataset = dataset_or_stop()
     try:
-        predictor = keras_predictor(model_id, read_meta(model_id).created)
+        predictor = stored_predictor(model_id, read_meta(model_id).created)
     except MedLensError as error:
         show_error(error)
         return

@@ -34,6 +34,22 @@ def route_through_app() -> None:
         st.stop()
 
 
+def apply_model_link() -> None:
+    """A link's ``?model=<id>`` makes that stored model (and its dataset and size) the session's context once;
+    an unknown or malformed id is dropped silently (the link came from elsewhere)."""
+    from core.models import store
+
+    wanted = st.query_params.get("model")
+    if wanted is None:
+        return
+    del st.query_params["model"]
+    try:
+        meta = store.read_meta(wanted)
+    except MedLensError:
+        return
+    select_model(meta.id, meta.dataset, meta.size)
+
+
 def _context_picker(label: str, key: str, options: list, **kwargs) -> None:
     """A sidebar selectbox bound to the plain session key ``key``.
 
@@ -193,13 +209,14 @@ def dataset_or_stop():
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def load_model(model_id: str, _created: str):
+    """The stored model: Keras, or a compressed TFLite entry behind the same predicting interface."""
     from core.models import store
 
-    return store.load(model_id)
+    return store.open_model(model_id)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def keras_predictor(model_id: str, created: str):
+def stored_predictor(model_id: str, created: str):
     """A Predictor for a stored model, built once per model version (its cache key hashes the weights)."""
     from core.explain.predictor import Predictor
 

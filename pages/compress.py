@@ -8,6 +8,7 @@ from pages.widgets import job_is_running, job_panel, param_widgets
 JOB_KEY = "compress_job"
 COMPRESSOR_KEY = "compress_compressor"
 PICK_KEY = "compress_pick"
+FLIPS_SHOWN = 60
 
 
 def single_run_ui():
@@ -48,9 +49,32 @@ def search_ui():
         help="gzip: what a download costs (zeros and shared values compress); bytes: the raw file.",
     )  # fmt: skip
     budget = right.slider("Candidates to measure", 1, len(GRID), 12, key="cmp_budget")
+    limits = clinical_limits_ui()
     if st.button("Find for me", type="primary", key="cmp_search", icon=":material/search:"):
-        return SearchConfig(drop / 100.0, ratio, metric, budget)
+        return SearchConfig(drop / 100.0, ratio, metric, budget, *limits)
     return None
+
+
+def clinical_limits_ui() -> tuple:
+    """Optional limits on AUC drop, sensitivity-at-95 %-specificity drop and ECE rise (empty = no limit)."""
+    with st.expander("Clinical limits (each candidate read at its own calibration and operating point)"):
+        a, b, c = st.columns(3)
+        auc = a.number_input("Most AUC it may lose", 0.0, 0.5, None, 0.005, key="cmp_max_auc", placeholder="no limit")
+        sens = b.number_input(
+            "Most sensitivity at 95 % specificity it may lose (points)", 0.0, 50.0, None, 0.5,
+            key="cmp_max_sens", placeholder="no limit",
+        )  # fmt: skip
+        ece = c.number_input("Most ECE it may add", 0.0, 0.5, None, 0.005, key="cmp_max_ece", placeholder="no limit")
+    return auc, None if sens is None else sens / 100.0, ece
+
+
+def _limit_on(figure: str) -> float | None:
+    """The limit the search form sets on ``figure``, as a fraction (None when not set)."""
+    state = st.session_state
+    percent = {"accuracy": state.get("cmp_max_drop", 1.0), "sens_at_95_spec": state.get("cmp_max_sens")}
+    if figure in percent:
+        return None if percent[figure] is None else percent[figure] / 100.0
+    return {"auc": state.get("cmp_max_auc"), "ece": state.get("cmp_max_ece")}.get(figure)
 
 
 def _compressor(model_id: str, created: str):
@@ -102,6 +126,7 @@ def compress_panel() -> None:
 
 def candidate_view(results, meta) -> None:
     """The chart, the table, the chosen point next to the original, downloads and save-to-store."""
+    from core.compress.figures import FIGURES
     from core.compress.search import candidate_rows
     from core.viz.compress_figures import pareto_chart
 
@@ -109,8 +134,9 @@ def candidate_view(results, meta) -> None:
     names = [r.recipe.name for r in results]
     if st.session_state.get(PICK_KEY) not in names:
         st.session_state[PICK_KEY] = names[0]
-    limits = (st.session_state.get("cmp_max_drop", 1.0) / 100.0, st.session_state.get("cmp_target", 10.0))
-    chart = pareto_chart(results, metric, *limits, highlight=st.session_state[PICK_KEY])
+    figure = st.selectbox("Chart against", FIGURES.names, format_func=lambda n: FIGURES[n].title, key="cmp_figure")
+    target = st.session_state.get("cmp_target", 10.0)
+    chart = pareto_chart(results, metric, _limit_on(figure), target, st.session_state[PICK_KEY], figure)
     event = st.plotly_chart(chart, key="cmp_chart", on_select="rerun", selection_mode="points")
     points = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) else []
     picked = [p.get("text") for p in points if p.get("text") in names]
@@ -120,11 +146,11 @@ def candidate_view(results, meta) -> None:
     st.dataframe(candidate_rows(results, metric), hide_index=True, key="cmp_table")
     choice = st.selectbox("Inspect candidate", names, key=PICK_KEY)
     chosen = results[names.index(choice)]
-    candidate_figures(chosen)
+    candidate_figures(chosen, meta.id)
     candidate_actions(chosen, meta)
 
 
-def candidate_figures(chosen) -> None:
+def candidate_figures(chosen, model_id: str) -> None:
     """One candidate next to the original float32 file: size, accuracy, AUC, latency, agreement."""
     m, b = chosen.measurement, chosen.baseline
     columns = st.columns(5)
@@ -147,6 +173,25 @@ def candidate_figures(chosen) -> None:
             f"At each model's own operating point (chosen on validation), {flips['count']} of {len(m.calls)} test "
             f"patients get a different call from the compressed model ({flips['share']:.1%})."
         )
+        flipped_cases(chosen, flips["indices"], model_id)
+
+
+def flipped_cases(chosen, indices: list[int], model_id: str) -> None:
+    """The test images whose call changed, each a link that opens it on Explain with both models side by side."""
+    if not indices:
+        return
+    with st.expander(f"The {len(indices)} test images whose call changed"):
+        shown = indices[:FLIPS_SHOWN]
+        columns = st.columns(6)
+        for position, index in enumerate(shown):
+            columns[position % 6].page_link(
+                "pages/explain.py",
+                label=f"test #{index}",
+                icon=":material/compare:",
+                query_params={"model": model_id, "image": f"test-{index}", "compare": chosen.artifact.parent.name},
+            )
+        if len(indices) > len(shown):
+            st.caption(f"The first {len(shown)} are listed; `compress --json` gives every index.")
 
 
 def candidate_actions(chosen, meta) -> None:
@@ -156,15 +201,19 @@ def candidate_actions(chosen, meta) -> None:
     left.download_button(
         "Download .tflite", chosen.artifact.read_bytes(), file_name=f"{meta.id}-{name}.tflite", key="cmp_dl_tflite"
     )
-    if chosen.keras_artifact is None:
-        return
-    keras_bytes = chosen.keras_artifact.read_bytes()
-    middle.download_button("Download .keras", keras_bytes, file_name=f"{meta.id}-{name}.keras", key="cmp_dl_keras")
-    if right.button("Save to the model store", key="cmp_save"):
+    if chosen.keras_artifact is not None:
+        keras_bytes = chosen.keras_artifact.read_bytes()
+        middle.download_button("Download .keras", keras_bytes, file_name=f"{meta.id}-{name}.keras", key="cmp_dl_keras")
+    if right.button("Save to the model store", key="cmp_save", help="The measured TFLite file, to pick and explain"):
         from core.compress.workflow import save_to_store
+        from core.errors import MedLensError
 
-        saved = save_to_store(chosen, meta)
-        st.success(f"Saved as {saved.id} (parent {meta.id}).")
+        try:
+            saved = save_to_store(chosen, meta)
+        except MedLensError as error:
+            show_error(error)
+            return
+        st.success(f"Saved as {plain(saved.name)}: pick it in the sidebar to evaluate or explain it.")
 
 
 def main() -> None:

@@ -5,15 +5,17 @@ import streamlit as st
 
 from pages.common import (
     dataset_or_stop,
-    keras_predictor,
     model_id_or_prompt,
     plain,
     route_through_app,
     session_scope,
     show_error,
+    stored_predictor,
     teaching_note,
 )
 from pages.widgets import param_widgets
+
+LINK_KEY = "exp_linked_index"
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -27,13 +29,48 @@ def _tflite_predictor(path: str):
 
 @st.cache_data(max_entries=8, show_spinner="Predicting the split…")
 def _split_probabilities(model_id: str, created: str, split: str, _dataset) -> np.ndarray:
-    return keras_predictor(model_id, created).on_images(_dataset.images(split))
+    return stored_predictor(model_id, created).on_images(_dataset.images(split))
+
+
+def take_link() -> None:
+    """``?image=test-<i>&compare=<file>``, a flipped case linked from the Compress page: the image stays chosen
+    until the person goes back to browsing, and the two-model panel opens on that compressed file."""
+    import re
+
+    from pages.explain_two import PENDING_KEY
+
+    image, compare = st.query_params.get("image"), st.query_params.get("compare")
+    for key in ("image", "compare"):
+        if key in st.query_params:
+            del st.query_params[key]
+    match = re.fullmatch(r"test-(\d{1,7})", image or "")
+    if match:
+        st.session_state[LINK_KEY] = int(match[1])
+        st.session_state[PENDING_KEY] = compare
+
+
+def _linked_image(dataset):
+    """(image, caption, true label) of the linked test image, or None when there is no (valid) link."""
+    index = st.session_state.get(LINK_KEY)
+    if index is None or not 0 <= index < len(dataset.labels("test")):
+        st.session_state.pop(LINK_KEY, None)
+        return None
+    left, right = st.columns([3, 1])
+    left.info(f"Opened from the Compress page: test image #{index}, whose call the compressed model changed.")
+    if right.button("Back to browsing", key="exp_unlink"):
+        st.session_state.pop(LINK_KEY, None)
+        st.rerun()
+    label = dataset.class_names[int(dataset.labels("test")[index])]
+    return dataset.images("test")[index], f"test #{index}", label
 
 
 def image_picker_ui(dataset, probabilities_of):
     """Returns (uint8 image HWC, caption, true label or None)."""
     from core.errors import MedLensError
 
+    linked = _linked_image(dataset)
+    if linked is not None:
+        return linked
     source = st.radio("Image", ["from the dataset", "your image"], horizontal=True, key="exp_source")
     if source == "your image":
         from core.inputs.images import fit_to, render
@@ -78,36 +115,35 @@ def main() -> None:
     from core.models.store import read_meta
 
     st.title("Explain")
+    take_link()
     model_id = model_id_or_prompt()
     if model_id is None:
         return
     dataset = dataset_or_stop()
     meta = read_meta(model_id)
-    predictor = keras_predictor(model_id, meta.created)
+    predictor = stored_predictor(model_id, meta.created)
     probabilities_of = lambda split: _split_probabilities(model_id, meta.created, split, dataset)  # noqa: E731
     image, caption, truth = image_picker_ui(dataset, probabilities_of)
-    uploaded = st.session_state.get("exp_source") == "your image"
+    uploaded = st.session_state.get("exp_source") == "your image" and LINK_KEY not in st.session_state
     with scoped(session_scope() if uploaded else None):
         _explain_image(model_id, meta, dataset, predictor, probabilities_of, image, caption, truth)
 
 
 def _explain_image(model_id, meta, dataset, predictor, probabilities_of, image, caption, truth) -> None:
     from core.explain.service import training_background
-    from pages.explain_panels import compare_panel, faithfulness_panel, gallery_panel, two_model_panel
+    from pages.explain_panels import compare_panel, faithfulness_panel, gallery_panel
+    from pages.explain_two import two_model_panel
 
     left, right = st.columns([1, 2])
     predicted = _prediction_view(left, predictor, dataset, image, caption, truth, meta)
     with right:
         method, target, opacity, settings, seed = _method_ui(predictor, dataset, predicted)
     background = training_background(dataset, seed=seed)
-    attribution = _overlay_view(
-        model_id, predictor, dataset, image, method, target, opacity, settings, seed, background
-    )
+    _overlay_view(model_id, predictor, dataset, image, method, target, opacity, settings, seed, background)
     chosen = compare_panel(predictor, image, target, background, seed)
     faithfulness_panel(predictor, image, target, chosen, background, seed, dataset.images("test"))
-    two_model_panel(
-        meta, image, method, settings, target, background, seed, attribution, keras_predictor, _tflite_predictor
-    )
+    shown = (image, method, settings, target, background, seed)
+    two_model_panel(meta, predictor, shown, stored_predictor, _tflite_predictor)
     gallery_panel(predictor, dataset, method, settings, seed, probabilities_of)
     with st.expander("What each method answers, and how it fails"):
         st.markdown(teaching_note("explain"))
@@ -137,7 +173,8 @@ def _method_ui(predictor, dataset, predicted: int):
     """Method, class to explain, opacity, the method's settings and the seed."""
     from core.explain.base import METHODS
 
-    method = st.selectbox("Method", METHODS.names, format_func=lambda n: METHODS.get(n).title, key="exp_method")
+    usable = [n for n in METHODS.names if predictor.keras is not None or not METHODS.get(n).needs_gradients]
+    method = st.selectbox("Method", usable, format_func=lambda n: METHODS.get(n).title, key="exp_method")
     spec = METHODS.get(method)
     classes = list(range(dataset.num_classes))
     target = st.selectbox(
@@ -157,7 +194,7 @@ def _method_ui(predictor, dataset, predicted: int):
 
 
 def _overlay_view(model_id, predictor, dataset, image, method, target, opacity, settings, seed, background):
-    """The chosen method's map over the image, with downloads; returns the map."""
+    """The chosen method's map over the image, with downloads."""
     import io
 
     from core.errors import MedLensError
@@ -185,7 +222,6 @@ def _overlay_view(model_id, predictor, dataset, image, method, target, opacity, 
     np.save(buffer, result.maps)
     right.download_button("Maps (.npy)", buffer.getvalue(), file_name=f"{model_id}-{method}.npy", key="exp_dl_npy")
     st.markdown(spec.note)
-    return attribution
 
 
 route_through_app()

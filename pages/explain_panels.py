@@ -1,6 +1,5 @@
-"""The Explain page's lower panels: method grid, faithfulness, two-model drift, gallery."""
+"""The Explain page's lower panels: method grid, faithfulness, gallery (two-model drift: ``explain_two``)."""
 
-import numpy as np
 import streamlit as st
 
 from pages.common import plain
@@ -81,50 +80,6 @@ def ranking_panel(predictor, methods, background, seed, images) -> None:
     if st.button(f"Rank these methods over {SAMPLE} test images", key="exp_rank_run"):
         st.session_state[RANK_KEY] = jobs.submit(_rank, predictor, images, methods, seed, background, name="rank")
     job_panel(RANK_KEY, on_done=lambda job: st.dataframe(job.result, hide_index=True, key="exp_rank_table"))
-
-
-def two_model_panel(
-    meta, image, method, settings, target, background, seed, attribution, keras_loader, tflite_loader
-) -> None:
-    from core.errors import MedLensError
-    from core.explain.compare import drift
-    from core.explain.service import explain
-    from core.models import store
-    from core.viz.explain_figures import overlay_figure
-
-    st.subheader("Two models, one image: explanation drift")
-    options = {
-        f"store:{m.id}": m.name for m in store.list_models(meta.dataset) if m.size == meta.size and m.id != meta.id
-    }
-    options |= _compressed_options(meta)
-    if not options:
-        st.caption("No other model for this dataset yet: compress this one (Compress page) or train another.")
-        return
-    choice = st.selectbox("Compare with", list(options), format_func=options.get, key="exp_other")
-    kind, _, ident = choice.partition(":")
-    try:
-        other = keras_loader(ident, store.read_meta(ident).created) if kind == "store" else tflite_loader(ident)
-        result = explain(other, image[np.newaxis], method, settings, np.array([target]), seed, background)
-    except MedLensError as error:
-        st.warning(plain(error))
-        return
-    figures = drift(attribution[np.newaxis], result.maps)
-    left, right = st.columns(2)
-    left.plotly_chart(overlay_figure(image, attribution, 0.6, "this model"), key="exp_two_a")
-    right.plotly_chart(overlay_figure(image, result.maps[0], 0.6, options[choice]), key="exp_two_b")
-    a, b = st.columns(2)
-    a.metric("rank correlation", f"{figures['rank_correlation']:.3f}", help="1: the two maps rank pixels alike.")
-    b.metric("top-10% overlap (IoU)", f"{figures['top_k_iou']:.3f}", help="1: both point at the same regions.")
-
-
-def _compressed_options(meta) -> dict[str, str]:
-    """TFLite files measured on the Compress page for this model (model-agnostic methods only)."""
-    from core.compress.run import measured_artifacts
-    from core.keras_files import model_hash
-    from pages.common import load_model
-
-    artifacts = measured_artifacts(model_hash(load_model(meta.id, meta.created)))
-    return {f"tflite:{path}": f"{meta.name} · {name} (TFLite)" for name, path in artifacts.items()}
 
 
 def _gallery(job, predictor, images, targets, method, settings, seed):

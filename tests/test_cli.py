@@ -96,6 +96,8 @@ def test_compress_recipe_and_search_print_one_json_line(medlens_home, stored_bre
     ):
         assert key in result
     assert result["recipe"] == "int8" and result["size_ratio"] > 3.5
+    for key in ("auc_drop", "sensitivity_at_95_specificity_drop", "ece_rise", "decision_flips", "operating_point"):
+        assert key in result
     searched = last_json(
         run_cli(
             "compress",
@@ -108,6 +110,10 @@ def test_compress_recipe_and_search_print_one_json_line(medlens_home, stored_bre
             "0.05",
             "--target-ratio",
             "2",
+            "--max-auc-drop",
+            "0.5",
+            "--max-ece-rise",
+            "0.5",
             "--json",
             "--quiet",
             home=medlens_home,
@@ -115,6 +121,7 @@ def test_compress_recipe_and_search_print_one_json_line(medlens_home, stored_bre
     )
     assert [c["recipe"] for c in searched["candidates"]] == ["int8", "float16"]
     assert searched["recommended"]["recipe"] in {"int8", "float16"} and searched["front"]
+    assert searched["limits"] == {"accuracy": 0.05, "auc": 0.5, "ece": 0.5}
     bad = tmp_path / "bad.json"
     bad.write_text('{"name": "x", "steps": [{"kind": "prune", "params": {"sparsity": 2}}]}')
     refused = run_cli("compress", "--model", model_id, "--recipe", str(bad), home=medlens_home)
@@ -319,3 +326,16 @@ def test_evaluate_json_carries_the_clinical_figures(medlens_home):
     assert isinstance(data["auc"], float) and data["auc_ci"]["ci_low"] <= data["auc_ci"]["ci_high"]
     text = run_cli("evaluate", "--model", model.id, home=medlens_home)
     assert "operating point (youden" in text.stdout and "sensitivity at specificity 0.95" in text.stdout
+
+
+@pytest.mark.slow
+def test_a_saved_compressed_file_evaluates_and_predicts_through_its_interpreter(medlens_home, stored_breast_model):
+    saved = last_json(
+        run_cli(
+            "compress", "--model", stored_breast_model.id, "--recipe", "int8", "--save", "--json", home=medlens_home
+        )
+    )["saved_model_id"]
+    data = last_json(run_cli("evaluate", "--model", saved, "--json", home=medlens_home))
+    assert data["model_id"] == saved and 0.0 <= data["accuracy"] <= 1.0 and "operating_point" in data
+    refused = run_cli("compress", "--model", saved, "--recipe", "int8", home=medlens_home)
+    assert refused.returncode == 1 and "compressed TFLite model" in refused.stderr

@@ -24,6 +24,11 @@ def register(sub, parents: Parents) -> None:
     find.add_argument("--target-ratio", type=float, default=10.0, help="times smaller than the float32 TFLite file")
     find.add_argument("--size-metric", choices=["gzip", "bytes"], default="gzip")
     find.add_argument("--budget", type=int, default=12, help="candidates to measure")
+    find.add_argument("--max-auc-drop", type=float, help="AUC it may lose (0.01), each file at its own calibration")
+    find.add_argument(
+        "--max-sens-drop", type=float, help="sensitivity at 95%% specificity it may lose (0.02 = 2 points)"
+    )
+    find.add_argument("--max-ece-rise", type=float, help="calibration error it may add (0.01)")
     find.set_defaults(handler=search_recipes)
 
 
@@ -32,7 +37,15 @@ def search_recipes(args: argparse.Namespace) -> dict[str, Any]:
     from core.compress.workflow import compressor_for
 
     compressor, meta = compressor_for(args.model, args.seed)
-    config = SearchConfig(args.max_drop, args.target_ratio, args.size_metric, args.budget)
+    config = SearchConfig(
+        args.max_drop,
+        args.target_ratio,
+        args.size_metric,
+        args.budget,
+        args.max_auc_drop,
+        args.max_sens_drop,
+        args.max_ece_rise,
+    )
     found = search(compressor, config, on_progress=step_progress(args.quiet))
     if not args.json:
         print_table(
@@ -44,11 +57,13 @@ def search_recipes(args: argparse.Namespace) -> dict[str, Any]:
                     "size_ratio": f"{c.size_ratio:.1f}x",
                     "accuracy": f"{c.measurement.test_accuracy:.4f}",
                     "drop": f"{c.accuracy_drop:+.4f}",
+                    "auc": f"{c.measurement.test_auc:.4f}",
+                    "flips": str(c.decision_flips()["count"]),
                     "latency_ms": f"{c.measurement.latency_ms:.3f}",
                 }
                 for c in found.candidates
             ],
-            ["recipe", "front", "gzip_ratio", "size_ratio", "accuracy", "drop", "latency_ms"],
+            ["recipe", "front", "gzip_ratio", "size_ratio", "accuracy", "drop", "auc", "flips", "latency_ms"],
         )
         print(found.verdict)
     return {"model_id": meta.id, **found.summary()}

@@ -92,7 +92,7 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     from core.models.metrics import evaluate
 
     meta = store.read_meta(args.model)
-    model = store.load(args.model)
+    model = store.open_model(args.model)
     dataset = load(meta.dataset, meta.size)
     evaluation = evaluate(model, dataset, args.split)
     val = evaluation if args.split == "val" else evaluate(model, dataset, "val")
@@ -199,7 +199,7 @@ def predict(args: argparse.Namespace) -> dict[str, Any]:
     pixels = render(decoded, args.frame, window)
     dataset = load(meta.dataset, meta.size)
     image = fit_to(pixels, dataset.image_shape)
-    probabilities = predict_proba(store.load(args.model), image[None])[0]
+    probabilities = predict_proba(store.open_model(args.model), image[None])[0]
     best = int(probabilities.argmax())
     shown = window or decoded.window
     result = {
@@ -209,6 +209,7 @@ def predict(args: argparse.Namespace) -> dict[str, Any]:
         "probabilities": {name: float(p) for name, p in zip(dataset.class_names, probabilities, strict=True)},
         "image": {"format": decoded.format, "frames": decoded.frame_count, "frame": args.frame, **decoded.summary},
         "window": {"center": shown.center, "width": shown.width},
+        "decision": _decision(probabilities, meta, dataset.class_names),
     }
     if not args.json:
         print(f"{result['predicted']} ({result['confidence']:.1%})")
@@ -252,3 +253,13 @@ def check_model(args: argparse.Namespace) -> dict[str, Any]:
         "layers": check.layers,
         "outputs_probabilities": check.outputs_probabilities,
     }
+
+
+def _decision(probabilities, meta, class_names) -> dict | None:
+    """A binary model's call at its stored operating point, with the calibrated probability it rests on."""
+    from dataclasses import asdict
+
+    from core.models.clinical import decide
+
+    call = decide(probabilities, meta.metrics.get("decision"), list(class_names))
+    return None if call is None else asdict(call)

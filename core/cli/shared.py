@@ -35,4 +35,4 @@ def stored_predictor(model_id: str):
     from core.models import store
 
     meta = store.read_meta(model_id)
-    return Predictor(store.load(model_id), name=meta.name), load(meta.dataset, meta.size), meta
+    return Predictor(store.open_model(model_id), name=meta.name), load(meta.dataset, meta.size), meta

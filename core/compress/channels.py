@@ -8,7 +8,7 @@ The output layer keeps all its units (one per class).
 
 import numpy as np
 
-from core.compress.finetune import StepContext, clone, fine_tune
+from core.compress.finetune import FINE_TUNING, StepContext, clone, fine_tune
 from core.compress.steps import Param, StepKind, register
 from core.data.dataset import Dataset
 
@@ -50,9 +50,9 @@ def prune_channels(model, dataset: Dataset, params: dict, context: StepContext):
 
     class KeepDropped(keras.callbacks.Callback):
         def on_train_batch_end(self, batch, logs=None):
-            apply_masks(self.model, masks)
+            apply_masks(pruned, masks)  # the model being trained may be a distiller around it
 
-    fine_tune(pruned, dataset, params["epochs"], params["learning_rate"], context, callbacks=[KeepDropped()])
+    fine_tune(pruned, dataset, params, context, callbacks=[KeepDropped()])
     apply_masks(pruned, masks)  # the best epoch's weights are restored after the last batch
     return pruned
 
@@ -65,6 +65,7 @@ register(
             Param("fraction", "float", 0.5, 0.0, 0.9, help="Share of each layer's filters set to zero."),
             Param("epochs", "int", 2, 1, 20, help="Fine-tuning epochs with the dropped filters held at zero."),
             Param("learning_rate", "float", 5e-4, 1e-6, 1e-2, scale="log"),
+            *FINE_TUNING,
         ),
         apply=prune_channels,
         note=(

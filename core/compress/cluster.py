@@ -5,7 +5,7 @@ fine-tuned together. With ``preserve_sparsity`` the zeros of an earlier pruning 
 (sparsity-preserving clustering, the collaborative-optimisation order).
 """
 
-from core.compress.finetune import StepContext, clone, fine_tune
+from core.compress.finetune import FINE_TUNING, StepContext, clone, fine_tune
 from core.compress.steps import Param, StepKind, register
 from core.data.dataset import Dataset
 
@@ -30,7 +30,7 @@ def cluster(model, dataset: Dataset, params: dict, context: StepContext):
         cluster_centroids_init=centroids,
         preserve_sparsity=params["preserve_sparsity"],
     )
-    fine_tune(wrapped, dataset, params["epochs"], params["learning_rate"], context)
+    fine_tune(wrapped, dataset, params, context)
     return clustering.strip_clustering(wrapped)
 
 
@@ -46,6 +46,7 @@ register(
             Param("preserve_sparsity", "bool", True, help="Keep the zeros of an earlier pruning step."),
             Param("epochs", "int", 1, 0, 20, help="Fine-tuning epochs with the shared values."),
             Param("learning_rate", "float", 1e-4, 1e-6, 1e-2, scale="log"),
+            *FINE_TUNING,
         ),
         apply=cluster,
         note=(

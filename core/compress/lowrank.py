@@ -9,7 +9,7 @@ singular values. Layers where the two factors would not be smaller are left alon
 
 import numpy as np
 
-from core.compress.finetune import StepContext, fine_tune
+from core.compress.finetune import FINE_TUNING, StepContext, fine_tune
 from core.compress.steps import Param, StepKind, register
 from core.data.dataset import Dataset
 from core.errors import MedLensError
@@ -120,7 +120,7 @@ def lowrank(model, dataset: Dataset, params: dict, context: StepContext):
     rebuilt, replaced = factorise_model(model, params["rank"], params["energy"])
     if replaced == 0:
         raise MedLensError("No layer of this model gets smaller at that rank or energy; keep more rank or less energy.")
-    return fine_tune(rebuilt, dataset, params["epochs"], params["learning_rate"], context)
+    return fine_tune(rebuilt, dataset, params, context)
 
 
 register(
@@ -132,6 +132,7 @@ register(
             Param("energy", "float", 0.9, 0.3, 1.0, help="Share of the squared singular values each layer keeps."),
             Param("epochs", "int", 2, 0, 20, help="Fine-tuning epochs after factorising."),
             Param("learning_rate", "float", 5e-4, 1e-6, 1e-2, scale="log"),
+            *FINE_TUNING,
         ),
         apply=lowrank,
         note=(

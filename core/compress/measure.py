@@ -1,17 +1,13 @@
 """Figures measured on the exported TFLite file itself: size, accuracy, AUC, latency, agreement."""
 
 import gzip
-import statistics
-import time
-import warnings
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from core.data.dataset import Dataset, to_float
+from core.data.dataset import Dataset
 from core.models.metrics import auc_score
-
-LATENCY_RUNS = 50
+from core.models.tflite import TFLiteRunner
 
 
 @dataclass(frozen=True)
@@ -41,83 +37,6 @@ def weight_counts(model) -> tuple[int, int]:
     """(parameters, non-zero parameters) over the model's trainable weights."""
     weights = [np.asarray(w) for w in model.trainable_weights]
     return int(sum(w.size for w in weights)), int(sum(np.count_nonzero(w) for w in weights))
-
-
-def interpreter_class():
-    """LiteRT's interpreter (``ai-edge-litert``, the successor of the deprecated ``tf.lite.Interpreter``);
-    TensorFlow's own where LiteRT is not installed. Both give identical outputs (tested)."""
-    try:
-        from ai_edge_litert.interpreter import Interpreter
-    except ImportError:
-        import tensorflow as tf
-
-        def Interpreter(**kwargs):
-            with warnings.catch_warnings():  # it warns that it moves to LiteRT; it still works
-                warnings.simplefilter("ignore")
-                return tf.lite.Interpreter(**kwargs)
-
-    return Interpreter
-
-
-class TFLiteRunner:
-    """Batched inference through the TFLite interpreter, int8 inputs/outputs handled."""
-
-    def __init__(self, flatbuffer: bytes, num_threads: int | None = None) -> None:
-        self.flatbuffer = flatbuffer
-        self.interpreter = interpreter_class()(model_content=flatbuffer, num_threads=num_threads)
-        self.input = self.interpreter.get_input_details()[0]
-        self.output = self.interpreter.get_output_details()[0]
-        self.batch = None
-
-    def _resize(self, batch: int) -> None:
-        if batch != self.batch:
-            shape = [batch, *self.input["shape"][1:]]
-            self.interpreter.resize_tensor_input(self.input["index"], shape)
-            self.interpreter.allocate_tensors()
-            self.batch = batch
-
-    def _encode(self, x: np.ndarray) -> np.ndarray:
-        if self.input["dtype"] == np.int8:
-            scale, zero = self.input["quantization"]
-            return np.clip(np.round(x / scale + zero), -128, 127).astype(np.int8)
-        return x.astype(self.input["dtype"])
-
-    def _decode(self, y: np.ndarray) -> np.ndarray:
-        if self.output["dtype"] == np.int8:
-            scale, zero = self.output["quantization"]
-            return (y.astype(np.float32) - zero) * scale
-        return y.astype(np.float32)
-
-    def predict(self, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
-        """Probabilities for uint8 NHWC images."""
-        return self.predict_float(to_float(images), batch_size)
-
-    def predict_float(self, inputs: np.ndarray, batch_size: int = 256) -> np.ndarray:
-        """Probabilities for float32 NHWC inputs in [0, 1] (the scale ``to_float`` gives)."""
-        outputs = []
-        for start in range(0, len(inputs), batch_size):
-            chunk = np.asarray(inputs[start : start + batch_size], dtype=np.float32)
-            self._resize(len(chunk))
-            self.interpreter.set_tensor(self.input["index"], self._encode(chunk))
-            self.interpreter.invoke()
-            outputs.append(self._decode(self.interpreter.get_tensor(self.output["index"])))
-        return np.concatenate(outputs)
-
-    def latency_ms(self, image: np.ndarray, runs: int = LATENCY_RUNS) -> float:
-        """Median wall time of one single-image inference, after warm-up."""
-        self._resize(1)
-        x = self._encode(to_float(image[np.newaxis]))
-        for _ in range(5):
-            self.interpreter.set_tensor(self.input["index"], x)
-            self.interpreter.invoke()
-        times = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            self.interpreter.set_tensor(self.input["index"], x)
-            self.interpreter.invoke()
-            self.interpreter.get_tensor(self.output["index"])
-            times.append(time.perf_counter() - started)
-        return statistics.median(times) * 1000.0
 
 
 def measure(flatbuffer: bytes, keras_model, dataset: Dataset, reference_predictions: np.ndarray) -> Measurement:

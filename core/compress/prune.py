@@ -8,7 +8,7 @@ only after compression (gzip), or with sparse-aware runtimes.
 
 import numpy as np
 
-from core.compress.finetune import StepContext, clone, fine_tune, steps_per_epoch
+from core.compress.finetune import FINE_TUNING, StepContext, clone, fine_tune, steps_per_epoch
 from core.compress.steps import Param, StepKind, register
 from core.data.dataset import Dataset
 
@@ -41,8 +41,7 @@ def prune(model, dataset: Dataset, params: dict, context: StepContext):
     fine_tune(
         wrapped,
         dataset,
-        params["epochs"],
-        params["learning_rate"],
+        params,
         context,
         callbacks=[sparsity.UpdatePruningStep()],
         select_from_epoch=ramp_done,
@@ -72,6 +71,7 @@ register(
             ),
             Param("epochs", "int", 2, 1, 20, help="Fine-tuning epochs while pruning."),
             Param("learning_rate", "float", 5e-4, 1e-6, 1e-2, scale="log"),
+            *FINE_TUNING,
         ),
         apply=prune,
         note=(

@@ -8,7 +8,7 @@ loses less. After pruning or clustering, QAT can preserve their zeros and shared
 
 import numpy as np
 
-from core.compress.finetune import StepContext, clone, fine_tune
+from core.compress.finetune import FINE_TUNING, StepContext, clone, fine_tune
 from core.compress.steps import Param, StepKind, register
 from core.data.dataset import Dataset, to_float
 from core.errors import MedLensError
@@ -71,7 +71,7 @@ def qat(model, dataset: Dataset, params: dict, context: StepContext):
             quantized = quantization.quantize_apply(annotated, schemes[params["preserve"]]())
     except (ValueError, RuntimeError) as error:
         raise MedLensError(f"Quantization-aware training does not support this model: {str(error)[:200]}") from error
-    return fine_tune(quantized, dataset, params["epochs"], params["learning_rate"], context)
+    return fine_tune(quantized, dataset, params, context)
 
 
 def export_step(model, dataset: Dataset, params: dict, context: StepContext) -> bytes:
@@ -93,6 +93,7 @@ register(
             ),
             Param("epochs", "int", 1, 1, 20),
             Param("learning_rate", "float", 1e-4, 1e-6, 1e-2, scale="log"),
+            *FINE_TUNING,
         ),
         apply=qat,
         export_modes=("int8", "dynamic"),  # it rehearses integer rounding: a float export would waste it

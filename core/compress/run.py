@@ -6,8 +6,10 @@ directory is written under a temporary name and renamed, so a crash leaves no ha
 """
 
 import contextlib
+import dataclasses
 import hashlib
 import json
+import re
 import shutil
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -22,7 +24,7 @@ from core.compress.measure import Measurement, measure
 from core.compress.recipe import BUILTIN, Recipe
 from core.compress.steps import STEPS
 from core.data.dataset import Dataset
-from core.errors import MedLensError
+from core.errors import MedLensError, ModelError
 from core.keras_files import model_hash, save_keras
 from core.models.predict import check_compatible, predict_proba
 from core.storage import publish, staging_folder
@@ -51,6 +53,12 @@ class CompressionResult:
     def accuracy_drop(self) -> float:
         return self.baseline.test_accuracy - self.measurement.test_accuracy
 
+    def worsening(self, figure: str) -> float | None:
+        """How much worse than the original on a figure of ``core.compress.figures`` (positive = worse)."""
+        from core.compress.figures import FIGURES
+
+        return FIGURES[figure].worsening(self.measurement, self.baseline)
+
     def summary(self) -> dict[str, Any]:
         m = self.measurement
         return {
@@ -74,6 +82,9 @@ class CompressionResult:
             "latency_ms": m.latency_ms,
             "baseline_latency_ms": self.baseline.latency_ms,
             "agreement": m.agreement,
+            "auc_drop": self.worsening("auc"),
+            "sensitivity_at_95_specificity_drop": self.worsening("sens_at_95_spec"),
+            "ece_rise": self.worsening("ece"),
             **m.clinical,
             "decision_flips": self.decision_flips(),
         }
@@ -115,6 +126,19 @@ def measured_artifacts(model_key: str, seed: int = 0) -> dict[str, Path]:
     return found
 
 
+def measured_file(model_key: str, folder_name: str) -> tuple[str, Path] | None:
+    """(recipe name, TFLite file) of the measured result in cache folder ``folder_name`` (a recipe hash, as a
+    link carries it), or None when there is none: the name is checked before it touches a path."""
+    if not re.fullmatch(r"[0-9a-f]{16}", folder_name or "") or not re.fullmatch(r"[0-9a-f]{8,64}", model_key):
+        return None
+    folder = paths.cache_dir() / "compress" / model_key / folder_name
+    try:
+        recipe = Recipe.from_dict(json.loads((folder / "result.json").read_text())["recipe"])
+    except (MedLensError, json.JSONDecodeError, KeyError, OSError):
+        return None
+    return (recipe.name, folder / "model.tflite") if (folder / "model.tflite").is_file() else None
+
+
 def cache_folder(model_key: str, recipe: Recipe, seed: int) -> Path:
     return paths.cache_dir() / "compress" / model_key / recipe_hash(recipe, seed)
 
@@ -123,6 +147,10 @@ class Compressor:
     """Compresses one model on one dataset; holds the reference predictions and the baseline."""
 
     def __init__(self, model, dataset: Dataset, seed: int = 0) -> None:
+        from core.models.tflite import TFLiteModel
+
+        if isinstance(model, TFLiteModel):
+            raise ModelError("A compressed TFLite model is not compressed again: pick its parent, a Keras model.")
         check_compatible(model, dataset)
         self.model, self.dataset, self.seed = model, dataset, seed
         self.key = model_hash(model)
@@ -183,6 +211,7 @@ class Compressor:
         a search's prune80-int8 and prune80-cluster16-int8 prune only once."""
         from core.models.train import seed_everything
 
+        context = dataclasses.replace(context, teacher=self.model)  # a distilling fine-tune learns from the original
         model, done = self.model, 0
         for k in range(len(steps), 0, -1):
             key = json.dumps([(s.kind, s.params) for s in steps[:k]], sort_keys=True)

@@ -8,6 +8,7 @@ measured, each through the on-disk cache, so a repeated search costs nothing.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from core.compress.figures import FIGURES
 from core.compress.finetune import StepContext
 from core.compress.recipe import BUILTIN, Recipe, Step
 from core.compress.run import CompressionResult, Compressor
@@ -21,7 +22,7 @@ def _chain(name: str, prune: float = 0.0, clusters: int = 0, lowrank: float = 0.
     if prune:
         steps.append(Step("prune", {"sparsity": prune, "epochs": 6 if prune >= 0.8 else 3}))
     if clusters:
-        steps.append(Step("cluster", {"clusters": clusters, "preserve_sparsity": bool(prune)}))
+        steps.append(Step("cluster", {"clusters": clusters, "preserve_sparsity": bool(prune), "epochs": 3}))
     steps.append(Step("export", {"mode": mode}))
     return Recipe(name, tuple(steps))
 
@@ -52,16 +53,44 @@ class SearchConfig:
     target_ratio: float = 10.0  # times smaller than the float32 TFLite, on the size metric
     size_metric: str = "gzip"  # "gzip" (what a download costs) or "bytes" (the raw file)
     budget: int = 12
+    # Clinical limits, None = not limited: AUC drop, sensitivity-at-95 %-specificity drop (fractions), ECE rise.
+    max_auc_drop: float | None = None
+    max_sens_drop: float | None = None
+    max_ece_rise: float | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.max_drop <= 1.0:
             raise MedLensError("max_drop is a fraction of accuracy between 0 and 1 (0.01 = one point).")
+        for name, value in self.limits().items():
+            if not 0.0 <= value <= 1.0:
+                raise MedLensError(f"The limit on {FIGURES[name].title} is a fraction between 0 and 1, not {value}.")
         if self.target_ratio < 1.0:
             raise MedLensError("target_ratio must be at least 1 (times smaller than the float32 model).")
         if self.size_metric not in ("gzip", "bytes"):
             raise MedLensError("size_metric is 'gzip' or 'bytes'.")
         if not 1 <= self.budget <= len(GRID):
             raise MedLensError(f"budget must be between 1 and {len(GRID)} candidates.")
+
+    def limits(self) -> dict[str, float]:
+        """Figure name -> the most it may get worse than the original, for every limit that is set."""
+        limits = {
+            "accuracy": self.max_drop,
+            "auc": self.max_auc_drop,
+            "sens_at_95_spec": self.max_sens_drop,
+            "ece": self.max_ece_rise,
+        }
+        return {name: value for name, value in limits.items() if value is not None}
+
+    def breaches(self, result: CompressionResult) -> list[str]:
+        """The limits ``result`` breaks, in words ("AUC drop 0.021 > 0.010"); a figure it lacks breaks its limit."""
+        found = []
+        for name, limit in self.limits().items():
+            figure, worse = FIGURES[name], result.worsening(name)
+            if worse is None:
+                found.append(f"{figure.title} not measured")
+            elif worse > limit + 1e-12:
+                found.append(f"{figure.title} {figure.change_word} {worse:.3f} > {limit:.3f}")
+        return found
 
 
 @dataclass
@@ -78,6 +107,7 @@ class SearchResult:
             "max_drop": self.config.max_drop,
             "target_ratio": self.config.target_ratio,
             "size_metric": self.config.size_metric,
+            "limits": self.config.limits(),
             "candidates": [c.summary() for c in self.candidates],
             "front": [c.recipe.name for c in self.front],
             "recommended": self.recommended.summary() if self.recommended else None,
@@ -94,21 +124,36 @@ def ratio_of(result: CompressionResult, metric: str) -> float:
     return result.gzip_ratio if metric == "gzip" else result.size_ratio
 
 
-def pareto_front(results: list[CompressionResult], metric: str = "gzip") -> list[CompressionResult]:
-    """Results no other result beats on both size (smaller) and accuracy (higher), smallest first."""
-    ordered = sorted(results, key=lambda r: (size_of(r, metric), -r.measurement.test_accuracy))
-    front, best = [], -1.0
-    for result in ordered:
-        if result.measurement.test_accuracy > best:
+def pareto_front(results: list[CompressionResult], metric: str = "gzip", figure: str = "accuracy") -> list:
+    """Results no other result beats on both size (smaller) and ``figure`` (better), smallest first; a result
+    without that figure is never on the front."""
+    goodness = _goodness(figure)
+    scored = [(r, goodness(r)) for r in results if goodness(r) is not None]
+    ordered = sorted(scored, key=lambda pair: (size_of(pair[0], metric), -pair[1]))
+    front, best = [], float("-inf")
+    for result, score in ordered:
+        if score > best:
             front.append(result)
-            best = result.measurement.test_accuracy
+            best = score
     return front
 
 
+def _goodness(figure: str) -> Callable[[CompressionResult], float | None]:
+    """Higher is better, whichever way the figure runs."""
+    spec = FIGURES[figure]
+
+    def score(result: CompressionResult) -> float | None:
+        value = spec.value(result.measurement)
+        return None if value is None else (value if spec.higher_is_better else -value)
+
+    return score
+
+
 def recommend(results: list[CompressionResult], config: SearchConfig) -> tuple[CompressionResult | None, str]:
-    within = [r for r in results if r.accuracy_drop <= config.max_drop + 1e-12]
+    within = [r for r in results if not config.breaches(r)]
     if not within:
-        return None, f"No candidate stays within {config.max_drop:.1%} of the original accuracy."
+        limits = ", ".join(_limit_words(name, value) for name, value in config.limits().items())
+        return None, f"No candidate stays within every limit ({limits})."
     smallest = min(within, key=lambda r: (size_of(r, config.size_metric), r.accuracy_drop))
     ratio = ratio_of(smallest, config.size_metric)
     if ratio >= config.target_ratio:
@@ -120,6 +165,12 @@ def recommend(results: list[CompressionResult], config: SearchConfig) -> tuple[C
         f"No candidate reaches {config.target_ratio:g}x within the accuracy limit; the smallest that keeps "
         f"accuracy is {smallest.recipe.name} at {ratio:.1f}x."
     )
+
+
+def _limit_words(name: str, value: float) -> str:
+    figure = FIGURES[name]
+    amount = f"{value * 100:g} points" if name in ("accuracy", "sens_at_95_spec") else f"{value:g}"
+    return f"{figure.title} {figure.change_word} at most {amount}"
 
 
 def search(
@@ -168,9 +219,16 @@ def candidate_rows(results: list, metric: str) -> list[dict]:
             "accuracy": round(r.measurement.test_accuracy, 4),
             "drop (points)": round(r.accuracy_drop * 100, 2),
             "AUC": round(r.measurement.test_auc, 4),
+            "sens@95%spec": _rounded(FIGURES["sens_at_95_spec"].value(r.measurement)),
+            "ECE": _rounded(FIGURES["ece"].value(r.measurement)),
+            "flips": r.decision_flips()["count"],
             "latency ms": round(r.measurement.latency_ms, 3),
             "agreement": round(r.measurement.agreement, 4),
             "non-zero weights": r.measurement.nonzero_params,
         }
         for r in results
     ]
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)

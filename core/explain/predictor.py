@@ -11,8 +11,12 @@ class Predictor:
     """Batched probabilities for float32 NHWC inputs in [0, 1]; ``keras`` is None for a TFLite file."""
 
     def __init__(self, keras_model=None, tflite: bytes | None = None, name: str = "") -> None:
+        from core.models.tflite import TFLiteModel
+
         if (keras_model is None) == (tflite is None):
             raise ValueError("give exactly one of keras_model and tflite")
+        if isinstance(keras_model, TFLiteModel):  # a stored TFLite model: predicted through its interpreter
+            keras_model, tflite = None, keras_model.flatbuffer
         self.keras = keras_model
         self.name = name
         if keras_model is not None:
@@ -23,7 +27,7 @@ class Predictor:
             self.num_classes = int(keras_model.output_shape[-1])
             self._runner = None
         else:
-            from core.compress.measure import TFLiteRunner
+            from core.models.tflite import TFLiteRunner
 
             self.key = "t" + hashlib.sha256(tflite).hexdigest()[:20]
             self._runner = TFLiteRunner(tflite)

@@ -1,4 +1,5 @@
-"""The model store: ``MEDLENS_HOME/models/<id>/`` with ``model.keras`` and ``meta.json``.
+"""The model store: ``MEDLENS_HOME/models/<id>/`` with ``model.keras`` (or, for a compressed model kept as
+the file that was measured, ``model.tflite``) and ``meta.json``.
 
 A model is written into a hidden temporary folder and renamed into place, so a crash
 never leaves a half-saved entry. Loading always uses Keras safe mode, which refuses
@@ -24,6 +25,8 @@ from core.storage import atomic_write_json, locked, publish, staging_folder
 from core.text import check_name, one_line
 
 MODEL_FILE = "model.keras"
+TFLITE_FILE = "model.tflite"
+FORMATS = {"keras": MODEL_FILE, "tflite": TFLITE_FILE}
 META_FILE = "meta.json"
 _ID = re.compile(r"[a-z0-9][a-z0-9_.-]{0,127}")
 MAX_NAME = 120
@@ -46,6 +49,7 @@ class ModelMeta:
     metrics: dict[str, Any] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
     parent: str | None = None
+    format: str = "keras"  # "tflite": predicts through its interpreter; cannot be trained or compressed again
 
     @property
     def path(self) -> Path:
@@ -65,6 +69,16 @@ def new_id(dataset: str, arch: str) -> str:
 
 def save(model, meta_fields: dict[str, Any]) -> ModelMeta:
     """Store ``model`` with its metadata; ``params``, ``file_bytes``, ``id`` and ``created`` are filled in."""
+    return _save(lambda path: save_keras(model, path), "keras", {**meta_fields, "params": int(model.count_params())})
+
+
+def save_tflite(flatbuffer: bytes, meta_fields: dict[str, Any]) -> ModelMeta:
+    """Store a TFLite file (one MedLens exported: the store never takes a TFLite upload) with its metadata;
+    ``meta_fields`` must give ``params``."""
+    return _save(lambda path: path.write_bytes(flatbuffer), "tflite", meta_fields)
+
+
+def _save(write, model_format: str, meta_fields: dict[str, Any]) -> ModelMeta:
     root = paths.models_dir()
     root.mkdir(parents=True, exist_ok=True)
     model_id = meta_fields.get("id") or new_id(meta_fields["dataset"], meta_fields["arch"])
@@ -72,14 +86,14 @@ def save(model, meta_fields: dict[str, Any]) -> ModelMeta:
     name = _checked_name(meta_fields.get("name") or model_id)
     staging = staging_folder(root, model_id)
     try:
-        save_keras(model, staging / MODEL_FILE)
+        write(staging / FORMATS[model_format])
         meta = ModelMeta(
             **{
                 **meta_fields,
                 "id": model_id,
                 "name": name,
-                "params": int(model.count_params()),
-                "file_bytes": (staging / MODEL_FILE).stat().st_size,
+                "format": model_format,
+                "file_bytes": (staging / FORMATS[model_format]).stat().st_size,
                 "created": meta_fields.get("created") or datetime.now(UTC).isoformat(timespec="seconds"),
             }
         )
@@ -118,15 +132,31 @@ def read_meta(model_id: str) -> ModelMeta:
     try:
         meta = ModelMeta(**json.loads(path.read_text()))
         check_name(meta.name, "model name", MAX_NAME)
+        if meta.format not in FORMATS:
+            raise MedLensError(f"unknown format {meta.format!r}")
     except (OSError, ValueError, TypeError, MedLensError) as error:
         raise ModelError(f"The metadata of model {model_id!r} is damaged: {one_line(error)}.") from error
     return meta
 
 
 def load(model_id: str):
-    """The stored Keras model, loaded in safe mode."""
-    read_meta(model_id)
+    """The stored Keras model, loaded in safe mode; a TFLite entry is refused in words (see ``open_model``)."""
+    meta = read_meta(model_id)
+    if meta.format == "tflite":
+        raise ModelError(
+            f"{meta.name} is a compressed TFLite model: it predicts and explains with the model-agnostic "
+            "methods, but training, compressing again and gradient methods need a Keras model (pick its parent)."
+        )
     return load_keras_file(model_dir(model_id) / MODEL_FILE)
+
+
+def open_model(model_id: str):
+    """Whatever predicts for a stored model: the Keras model, or a ``TFLiteModel`` for a TFLite entry."""
+    from core.models.tflite import TFLiteModel
+
+    if read_meta(model_id).format == "tflite":
+        return TFLiteModel((model_dir(model_id) / TFLITE_FILE).read_bytes())
+    return load(model_id)
 
 
 def rename(model_id: str, name: str) -> ModelMeta:

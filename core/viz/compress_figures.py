@@ -1,7 +1,8 @@
-"""The Pareto chart of compression candidates: size (log) against accuracy, coloured by latency."""
+"""The Pareto chart of compression candidates: size (log) against a chosen figure, coloured by latency."""
 
 import plotly.graph_objects as go
 
+from core.compress.figures import FIGURES
 from core.compress.run import CompressionResult
 from core.compress.search import pareto_front, size_of
 
@@ -9,74 +10,81 @@ from core.compress.search import pareto_front, size_of
 def pareto_chart(
     results: list[CompressionResult],
     metric: str = "gzip",
-    max_drop: float | None = None,
+    max_worsening: float | None = None,
     target_ratio: float | None = None,
     highlight: str | None = None,
+    figure_name: str = "accuracy",
 ) -> go.Figure:
-    """One point per measured recipe; the front joined by a line; the limits drawn as dashed lines."""
-    figure = go.Figure()
-    if not results:
-        return figure
-    baseline = results[0].baseline
+    """One point per measured recipe with the figure; the front joined by a line; the limit on that figure
+    (how much worse than the original it may get) and the size target drawn as dashed lines."""
+    chart = go.Figure()
+    spec = FIGURES[figure_name]
+    shown = [r for r in results if spec.value(r.measurement) is not None]
+    if not shown:
+        return chart
+    baseline = shown[0].baseline
     base_size = baseline.gzip_bytes if metric == "gzip" else baseline.bytes
-    label = "gzip size (bytes)" if metric == "gzip" else "file size (bytes)"
-    front = pareto_front(results, metric)
-    figure.add_scatter(
+    front = pareto_front(shown, metric, figure_name)
+    chart.add_scatter(
         x=[size_of(r, metric) for r in front],
-        y=[r.measurement.test_accuracy for r in front],
+        y=[spec.value(r.measurement) for r in front],
         mode="lines",
         line={"color": "#1f6f8b", "width": 2},
         name="Pareto front",
         hoverinfo="skip",
     )
-    figure.add_scatter(
-        x=[size_of(r, metric) for r in results],
-        y=[r.measurement.test_accuracy for r in results],
+    chart.add_scatter(
+        x=[size_of(r, metric) for r in shown],
+        y=[spec.value(r.measurement) for r in shown],
         mode="markers",
         name="candidates",
         customdata=[
-            [r.recipe.name, r.measurement.latency_ms, r.accuracy_drop * 100, base_size / size_of(r, metric)]
-            for r in results
+            [r.recipe.name, r.measurement.latency_ms, r.worsening(figure_name), base_size / size_of(r, metric)]
+            for r in shown
         ],
-        text=[r.recipe.name for r in results],
+        text=[r.recipe.name for r in shown],
         marker={
-            "size": [16 if r.recipe.name == highlight else 11 for r in results],
-            "color": [r.measurement.latency_ms for r in results],
+            "size": [16 if r.recipe.name == highlight else 11 for r in shown],
+            "color": [r.measurement.latency_ms for r in shown],
             "colorscale": "Viridis",
             "colorbar": {"title": "latency (ms)"},
-            "symbol": ["diamond" if r in front else "circle" for r in results],
-            "line": {"width": [3 if r.recipe.name == highlight else 0 for r in results], "color": "crimson"},
+            "symbol": ["diamond" if r in front else "circle" for r in shown],
+            "line": {"width": [3 if r.recipe.name == highlight else 0 for r in shown], "color": "crimson"},
         },
         hovertemplate=(
             "<b>%{customdata[0]}</b><br>size %{x:,} bytes (%{customdata[3]:.1f}x smaller)<br>"
-            "accuracy %{y:.4f} (drop %{customdata[2]:.2f} points)<br>latency %{customdata[1]:.3f} ms<extra></extra>"
+            f"{spec.title} %{{y:.4f}} ({spec.change_word} %{{customdata[2]:.4f}})<br>"
+            "latency %{customdata[1]:.3f} ms<extra></extra>"
         ),
     )
-    figure.add_scatter(
-        x=[base_size],
-        y=[baseline.test_accuracy],
-        mode="markers+text",
-        marker={"symbol": "star", "size": 16, "color": "black"},
-        text=["original (float32)"],
-        textposition="top left",
-        name="original",
-        hovertemplate="original float32 TFLite<br>%{x:,} bytes, accuracy %{y:.4f}<extra></extra>",
-    )
-    if max_drop is not None:
-        figure.add_hline(
-            y=baseline.test_accuracy - max_drop,
+    original = spec.value(baseline)
+    if original is not None:
+        chart.add_scatter(
+            x=[base_size],
+            y=[original],
+            mode="markers+text",
+            marker={"symbol": "star", "size": 16, "color": "black"},
+            text=["original (float32)"],
+            textposition="top left",
+            name="original",
+            hovertemplate=f"original float32 TFLite<br>%{{x:,}} bytes, {spec.title} %{{y:.4f}}<extra></extra>",
+        )
+    if max_worsening is not None and original is not None:
+        sign = -1 if spec.higher_is_better else 1
+        chart.add_hline(
+            y=original + sign * max_worsening,
             line_dash="dash",
             line_color="crimson",
-            annotation_text=f"accuracy limit (−{max_drop * 100:.1f} points)",
+            annotation_text=f"limit ({spec.change_word} at most {max_worsening:.3g})",
         )
     if target_ratio is not None:
-        figure.add_vline(
+        chart.add_vline(
             x=base_size / target_ratio,
             line_dash="dash",
             line_color="darkorange",
             annotation_text=f"size target ({target_ratio:g}x smaller)",
         )
-    figure.update_xaxes(type="log", title=label)
-    figure.update_yaxes(title="test accuracy (measured on the TFLite file)")
-    figure.update_layout(height=460, legend={"orientation": "h", "y": -0.2})
-    return figure
+    chart.update_xaxes(type="log", title="gzip size (bytes)" if metric == "gzip" else "file size (bytes)")
+    chart.update_yaxes(title=f"{spec.title} (measured on the TFLite file)")
+    chart.update_layout(height=460, legend={"orientation": "h", "y": -0.2})
+    return chart

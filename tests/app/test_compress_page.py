@@ -2,6 +2,7 @@
 
 import pytest
 
+from core.models import store
 from tests.conftest import store_untrained
 from tests.helpers import finish_job, open_page, texts
 
@@ -37,6 +38,17 @@ def test_run_a_recipe_then_inspect_download_and_compare(stored_model):
     labels = [m.label for m in at.metric]
     assert labels == ["file size", "gzip size", "accuracy", "AUC", "latency"]
     assert "x smaller" in str(at.metric[0].delta)
+    for figure in at.selectbox(key="cmp_figure").options:  # the chart can put every figure on its y-axis
+        at.selectbox(key="cmp_figure").set_value(figure).run()
+        assert not at.exception
+    at.button(key="cmp_save").click().run()
+    assert "Saved as" in texts(at.success)
+    saved = next(m for m in store.list_models() if m.parent == stored_model.id)
+    assert saved.format == "tflite" and saved.metrics["decision"]["thresholds"][1] is not None
+    explained = open_page("explain", dataset="breastmnist", model_id=saved.id)
+    assert not explained.exception
+    assert "gradcam" not in explained.selectbox(key="exp_method").options  # a TFLite file has no gradients
+    assert "Model says" in texts(explained.markdown)
 
 
 @pytest.mark.slow

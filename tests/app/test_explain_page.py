@@ -26,7 +26,7 @@ def test_overlay_grid_faithfulness_and_method_switch(stored_model):
     assert titles[:3] == [
         "Methods side by side",
         "How faithful is each map?",
-        "Two models, one image: explanation drift",
+        "Two models, one image: decisions and explanation drift",
     ]
     assert len(at.get("plotly_chart")) >= 3  # overlay, grid, faithfulness curves
     at.selectbox(key="exp_method").set_value("occlusion").run()
@@ -79,3 +79,38 @@ def test_a_binary_model_shows_its_calibrated_call_at_the_operating_point():
     assert not at.exception
     shown = texts(at.markdown)
     assert "Calibrated probability of normal, benign" in shown and "at the operating point (threshold 50.0%" in shown
+
+
+@pytest.mark.slow
+def test_a_flipped_case_link_opens_the_image_with_the_compressed_file_beside(stored_model):
+    from core.compress.recipe import BUILTIN
+    from core.compress.run import Compressor
+    from core.data import load
+    from core.models import store
+    from tests.helpers import open_app
+
+    result = Compressor(store.load(stored_model.id), load("breastmnist", 28)).run(BUILTIN["int8"])
+    at = open_app()
+    at.session_state["dataset"], at.session_state["size"] = "breastmnist", 28
+    at.query_params.update({"model": stored_model.id, "image": "test-5", "compare": result.artifact.parent.name})
+    at.switch_page("pages/explain.py").run()
+    assert not at.exception, at.exception
+    assert "Opened from the Compress page: test image #5" in texts(at.info)
+    assert "test #5" in texts(at.markdown)
+    assert at.selectbox(key="exp_other").value == f"tflite:{result.artifact}"
+    assert texts(at.markdown).count("threshold") >= 2  # each model's call at its own operating point
+    assert "gradcam" not in at.selectbox(key="exp_two_m").options  # a method both can run
+    assert len(at.get("plotly_chart")) >= 4
+    at.button(key="exp_unlink").click().run()
+    assert not at.exception and "Opened from the Compress page" not in texts(at.info)
+
+
+def test_a_hostile_link_is_ignored(stored_model):
+    from tests.helpers import open_app
+
+    at = open_app()
+    at.session_state["dataset"], at.session_state["size"] = "breastmnist", 28
+    at.query_params.update({"model": "../../etc", "image": "test-99999999", "compare": "../x"})
+    at.switch_page("pages/explain.py").run()
+    assert not at.exception
+    assert "Opened from the Compress page" not in texts(at.info)

@@ -5,12 +5,12 @@ import pytest
 
 from core.compress.finetune import StepContext
 from core.compress.lowrank import choose_rank, factorise, factorise_model
-from core.compress.measure import TFLiteRunner
 from core.compress.quantize import to_tflite
 from core.compress.recipe import Step
 from core.compress.steps import STEPS
 from core.data.dataset import to_float
 from core.errors import MedLensError
+from core.models.tflite import TFLiteRunner
 
 
 def apply(kind: str, model, dataset, **params):
@@ -160,7 +160,7 @@ def test_int8_needs_calibration_images(tiny_model):
 def test_litert_and_tensorflow_interpreters_give_the_same_outputs(tiny_model, small_breast, mode):
     import tensorflow as tf
 
-    from core.compress.measure import interpreter_class
+    from core.models.tflite import interpreter_class
 
     assert interpreter_class().__module__.startswith("ai_edge_litert")  # the pinned LiteRT is what runs
     flatbuffer = to_tflite(tiny_model, mode, small_breast)
