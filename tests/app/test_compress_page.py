@@ -49,6 +49,10 @@ def test_run_a_recipe_then_inspect_download_and_compare(stored_model):
     assert not explained.exception
     assert "gradcam" not in explained.selectbox(key="exp_method").options  # a TFLite file has no gradients
     assert "Model says" in texts(explained.markdown)
+    judged = open_page("train", dataset="breastmnist", model_id=saved.id)  # its report card, through LiteRT
+    assert not judged.exception, judged.exception
+    refused = open_page("compress", dataset="breastmnist", model_id=saved.id)
+    assert not refused.exception and "pick its parent" in texts(refused.error)
 
 
 @pytest.mark.slow
