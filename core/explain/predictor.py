@@ -15,8 +15,9 @@ class Predictor:
 
         if (keras_model is None) == (tflite is None):
             raise ValueError("give exactly one of keras_model and tflite")
-        if isinstance(keras_model, TFLiteModel):  # a stored TFLite model: predicted through its interpreter
-            keras_model, tflite = None, keras_model.flatbuffer
+        stored = keras_model if isinstance(keras_model, TFLiteModel) else None
+        if stored is not None:  # a stored TFLite model: predicted through its own interpreter
+            keras_model, tflite = None, stored.flatbuffer
         self.keras = keras_model
         self.name = name
         if keras_model is not None:
@@ -30,7 +31,7 @@ class Predictor:
             from core.models.tflite import TFLiteRunner
 
             self.key = "t" + hashlib.sha256(tflite).hexdigest()[:20]
-            self._runner = TFLiteRunner(tflite)
+            self._runner = stored.runner if stored is not None else TFLiteRunner(tflite)
             self.input_shape = tuple(int(d) for d in self._runner.input["shape"][1:])
             self.num_classes = int(self._runner.output["shape"][-1])
 

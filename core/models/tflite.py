@@ -1,7 +1,6 @@
 """Running a TFLite file: LiteRT's interpreter behind a batched, thread-safe runner, and an adapter that lets a
 TFLite model stand wherever the code only predicts with a Keras model (``predict_proba``, ``evaluate``)."""
 
-import hashlib
 import statistics
 import threading
 import time
@@ -106,7 +105,6 @@ class TFLiteModel:
     def __init__(self, flatbuffer: bytes) -> None:
         self.flatbuffer = flatbuffer
         self.runner = TFLiteRunner(flatbuffer)
-        self.key = hashlib.sha256(flatbuffer).hexdigest()
         self.input_shape = (None, *(int(d) for d in self.runner.input["shape"][1:]))
         self.output_shape = (None, int(self.runner.output["shape"][-1]))
 
