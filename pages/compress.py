@@ -68,13 +68,18 @@ def clinical_limits_ui() -> tuple:
     return auc, None if sens is None else sens / 100.0, ece
 
 
+LIMIT_KEYS = {"accuracy": "cmp_max_drop", "auc": "cmp_max_auc", "sens_at_95_spec": "cmp_max_sens", "ece": "cmp_max_ece"}
+
+
 def _limit_on(figure: str) -> float | None:
     """The limit the search form sets on ``figure``, as a fraction (None when not set)."""
-    state = st.session_state
-    percent = {"accuracy": state.get("cmp_max_drop", 1.0), "sens_at_95_spec": state.get("cmp_max_sens")}
-    if figure in percent:
-        return None if percent[figure] is None else percent[figure] / 100.0
-    return {"auc": state.get("cmp_max_auc"), "ece": state.get("cmp_max_ece")}.get(figure)
+    from core.compress.figures import FIGURES
+
+    if figure not in LIMIT_KEYS:
+        return None  # agreement has no limit
+    default = 1.0 if figure == "accuracy" else None  # the accuracy slider's default before it is drawn
+    value = st.session_state.get(LIMIT_KEYS[figure], default)
+    return None if value is None else value / 100.0 if FIGURES[figure].in_points else value
 
 
 def _compressor(model_id: str, created: str):

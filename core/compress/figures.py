@@ -15,9 +15,15 @@ class Figure:
     read: Callable[[Measurement], float | None]
     higher_is_better: bool = True
     change_word: str = "drop"  # how a worse value is named: "drop" for accuracy, "rise" for ECE
+    in_points: bool = False  # a share a person reads in percentage points (accuracy, sensitivity)
 
     def value(self, measurement: Measurement) -> float | None:
         return self.read(measurement)
+
+    def goodness(self, measurement: Measurement) -> float | None:
+        """The value with higher always better, whichever way the figure runs."""
+        value = self.value(measurement)
+        return None if value is None else (value if self.higher_is_better else -value)
 
     def worsening(self, candidate: Measurement, original: Measurement) -> float | None:
         """How much worse the candidate is than the original (positive = worse), or None when either lacks it."""
@@ -43,10 +49,14 @@ def _clinical(*path: str) -> Callable[[Measurement], float | None]:
 
 
 FIGURES: Registry[Figure] = Registry("candidate figure")
-FIGURES.add("accuracy", "test accuracy")(Figure("test accuracy", lambda m: m.test_accuracy))
+FIGURES.add("accuracy", "test accuracy")(Figure("test accuracy", lambda m: m.test_accuracy, in_points=True))
 FIGURES.add("auc", "test AUC")(Figure("test AUC", lambda m: m.test_auc))
 FIGURES.add("sens_at_95_spec", "sensitivity at 95 % specificity")(
-    Figure("sensitivity at 95 % specificity", _clinical("sensitivity_at_specificity", "0.95", "value"))
+    Figure(
+        "sensitivity at 95 % specificity",
+        _clinical("sensitivity_at_specificity", "0.95", "value"),
+        in_points=True,
+    )
 )
 FIGURES.add("ece", "expected calibration error (after the candidate's own temperature)")(
     Figure("ECE (calibrated)", _clinical("ece", "value"), higher_is_better=False, change_word="rise")

@@ -127,8 +127,8 @@ def ratio_of(result: CompressionResult, metric: str) -> float:
 def pareto_front(results: list[CompressionResult], metric: str = "gzip", figure: str = "accuracy") -> list:
     """Results no other result beats on both size (smaller) and ``figure`` (better), smallest first; a result
     without that figure is never on the front."""
-    goodness = _goodness(figure)
-    scored = [(r, goodness(r)) for r in results if goodness(r) is not None]
+    spec = FIGURES[figure]
+    scored = [(r, score) for r in results if (score := spec.goodness(r.measurement)) is not None]
     ordered = sorted(scored, key=lambda pair: (size_of(pair[0], metric), -pair[1]))
     front, best = [], float("-inf")
     for result, score in ordered:
@@ -136,17 +136,6 @@ def pareto_front(results: list[CompressionResult], metric: str = "gzip", figure:
             front.append(result)
             best = score
     return front
-
-
-def _goodness(figure: str) -> Callable[[CompressionResult], float | None]:
-    """Higher is better, whichever way the figure runs."""
-    spec = FIGURES[figure]
-
-    def score(result: CompressionResult) -> float | None:
-        value = spec.value(result.measurement)
-        return None if value is None else (value if spec.higher_is_better else -value)
-
-    return score
 
 
 def recommend(results: list[CompressionResult], config: SearchConfig) -> tuple[CompressionResult | None, str]:
@@ -169,7 +158,7 @@ def recommend(results: list[CompressionResult], config: SearchConfig) -> tuple[C
 
 def _limit_words(name: str, value: float) -> str:
     figure = FIGURES[name]
-    amount = f"{value * 100:g} points" if name in ("accuracy", "sens_at_95_spec") else f"{value:g}"
+    amount = f"{value * 100:g} points" if figure.in_points else f"{value:g}"
     return f"{figure.title} {figure.change_word} at most {amount}"
 
 
