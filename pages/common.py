@@ -223,6 +223,23 @@ def stored_predictor(model_id: str, created: str):
     return Predictor(load_model(model_id, created), name=model_id)
 
 
+@st.cache_data(max_entries=16, show_spinner="Fitting the operating point on validation…")
+def model_decision(model_id: str, created: str) -> dict:
+    """The decision settings (temperature, thresholds) a stored model carries, or, for a model stored before
+    they were kept, fitted on its validation split now."""
+    from core.data import load
+    from core.models import store
+    from core.models.clinical_report import decision_settings
+
+    meta = store.read_meta(model_id)
+    if meta.metrics.get("decision"):
+        return meta.metrics["decision"]
+    dataset = load(meta.dataset, meta.size)
+    return decision_settings(
+        stored_predictor(model_id, created).on_images(dataset.images("val")), dataset.labels("val")
+    )
+
+
 def model_or_none(model_id: str | None):
     """The stored model, or None with an error box when it cannot be loaded."""
     from core.models import store

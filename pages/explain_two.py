@@ -4,7 +4,7 @@ the Compress page) on one image — each one's call at its own operating point, 
 import numpy as np
 import streamlit as st
 
-from pages.common import plain
+from pages.common import model_decision, plain
 
 PENDING_KEY = "exp_compare_pending"  # a compressed file a link asked to compare with, until the panel shows it
 
@@ -82,25 +82,9 @@ def _file_decision(path: str, dataset_name: str, size: int) -> dict:
     return file_decision(Path(path).read_bytes(), load(dataset_name, size))
 
 
-@st.cache_data(max_entries=16, show_spinner="Fitting the operating point on validation…")
-def _stored_decision(model_id: str, created: str) -> dict:
-    """The decision settings a stored model carries, or (stored before they were kept) fitted on validation now."""
-    from core.data import load
-    from core.models.clinical_report import decision_settings
-    from pages.common import stored_predictor
-
-    meta = _meta(model_id)
-    if meta.metrics.get("decision"):
-        return meta.metrics["decision"]
-    dataset = load(meta.dataset, meta.size)
-    return decision_settings(
-        stored_predictor(model_id, created).on_images(dataset.images("val")), dataset.labels("val")
-    )
-
-
 def _other_decision(kind: str, ident: str, meta) -> dict | None:
     if kind == "store":
-        return _stored_decision(ident, _meta(ident).created)
+        return model_decision(ident, _meta(ident).created)
     return _file_decision(ident, meta.dataset, meta.size)
 
 
@@ -113,7 +97,7 @@ def _calls_side_by_side(meta, predictor, other, other_decision, image, other_lab
     for column, model, decision, label in zip(
         st.columns(2),
         (predictor, other),
-        (_stored_decision(meta.id, meta.created), other_decision),
+        (model_decision(meta.id, meta.created), other_decision),
         (meta.name, other_label),
         strict=True,
     ):

@@ -7,6 +7,7 @@ from pages.common import (
     current_model_id,
     current_size,
     dataset_or_stop,
+    model_decision,
     model_or_none,
     plain,
     route_through_app,
@@ -116,7 +117,7 @@ def operating_point_panel(meta, evaluation) -> None:
     from core.models import clinical
     from core.viz import clinical_figures
 
-    decision = meta.metrics.get("decision") or _decision(meta.id, meta.created)
+    decision = model_decision(meta.id, meta.created)
     negative, positive = evaluation.class_names
     calibrated = clinical.apply_temperature(evaluation.probabilities, decision["temperature"])
     scores, truth = clinical.one_vs_rest(calibrated, evaluation.labels, 1)
@@ -149,15 +150,6 @@ def operating_point_panel(meta, evaluation) -> None:
         f"Probabilities calibrated on validation (temperature {decision['temperature']:.2f}). Sensitivity: the share "
         f"of {positive} cases the model calls; specificity: the share of {negative} cases it leaves alone."
     )
-
-
-@st.cache_data(max_entries=16, show_spinner="Fitting the operating point on validation…")
-def _decision(model_id: str, created: str) -> dict:
-    """For a model stored before decisions were kept: temperature and thresholds fitted on validation now."""
-    from core.models.clinical_report import decision_settings
-
-    val = _evaluation_cached(model_id, created, "val")
-    return decision_settings(val.probabilities, val.labels)
 
 
 @st.cache_data(max_entries=16, show_spinner="Evaluating…")
