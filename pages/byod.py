@@ -53,7 +53,7 @@ def image_tab() -> None:
         with st.expander("Technical details (no patient fields are ever read out)"):
             st.dataframe(summary_rows(decoded), hide_index=True)
     with right:
-        predict_panel(fit_to_model=lambda shape: fit_to(pixels, shape), image_id=fingerprint(data))
+        predict_panel(fit_to_model=lambda shape, rule: fit_to(pixels, shape, rule), image_id=fingerprint(data))
 
 
 def predict_panel(fit_to_model, image_id: str) -> None:
@@ -71,7 +71,7 @@ def predict_panel(fit_to_model, image_id: str) -> None:
     except MedLensError as error:
         show_error(error)
         return
-    image = fit_to_model(dataset.image_shape)
+    image = fit_to_model(dataset.image_shape, dataset.squaring)
     probabilities = predictor.on_images(image)[0]
     best = int(probabilities.argmax())
     st.markdown(f"The model says **{plain(dataset.class_names[best])}** ({probabilities[best]:.1%}).")

@@ -85,7 +85,7 @@ def image_picker_ui(dataset, probabilities_of):
             st.stop()
         frame, window = window_ui(decoded, "exp")
         try:
-            return fit_to(render(decoded, frame, window), dataset.image_shape), chosen[1], None
+            return fit_to(render(decoded, frame, window), dataset.image_shape, dataset.squaring), chosen[1], None
         except MedLensError as error:
             show_error(error)
             st.stop()

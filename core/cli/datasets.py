@@ -6,6 +6,7 @@ from typing import Any
 
 from core.cli.output import print_table
 from core.cli.shared import Parents
+from core.data.square import DEFAULT_SQUARING, SQUARING
 from core.errors import MedLensError
 
 
@@ -19,10 +20,31 @@ def register(sub, parents: Parents) -> None:
     )
     p.add_argument("path")
     p.add_argument("--name", required=True, help="the dataset's name (lower-case letters, digits, - and _)")
-    p.add_argument("--size", type=int, default=28, help="images are resized to SIZE x SIZE")
+    p.add_argument(
+        "--size",
+        type=_import_size,
+        default=28,
+        help="store images at SIZE x SIZE (e.g. 28, 64, 128, 224), or 'native': each image's own size up to 512 px; "
+        "train later at any smaller size with train --size",
+    )
+    p.add_argument(
+        "--squaring",
+        choices=SQUARING.names,
+        default=DEFAULT_SQUARING,
+        help="how a non-square image is made square: pad (letterbox, nothing cut) or crop (centre square)",
+    )
     p.add_argument("--channels", type=int, choices=[1, 3], help="1 gray or 3 RGB (default: RGB if any file is)")
     p.add_argument("--replace", action="store_true", help="replace an imported dataset of the same name")
     p.set_defaults(handler=import_dataset)
+
+
+def _import_size(text: str) -> int | None:
+    if text == "native":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size: give pixels (e.g. 128) or 'native'") from None
 
 
 def datasets(args: argparse.Namespace) -> dict[str, Any]:
@@ -69,12 +91,15 @@ def import_dataset(args: argparse.Namespace) -> dict[str, Any]:
     from pathlib import Path
 
     from core.data import imported
+    from core.data.loader import sizes
     from core.inputs.dataset_import import import_dataset
 
     source = Path(args.path)
     if not source.exists():
         raise MedLensError(f"{source} does not exist.")
-    dataset, report = import_dataset(source, args.name, size=args.size, seed=args.seed, channels=args.channels)
+    dataset, report = import_dataset(
+        source, args.name, size=args.size, seed=args.seed, channels=args.channels, squaring=args.squaring
+    )
     meta = imported.save(dataset, report.source_kind, args.seed, replace=args.replace)
     if not args.json:
         for line in report.lines():
@@ -90,6 +115,8 @@ def import_dataset(args: argparse.Namespace) -> dict[str, Any]:
         "channels": report.channels,
         "formats": report.formats,
         "shape": list(report.shape),
+        "squaring": report.squaring,
+        "train_sizes": list(sizes(meta.name)),
         "splits_given": report.splits_given,
         "refused": len(report.refused),
     }

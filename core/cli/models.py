@@ -198,7 +198,7 @@ def predict(args: argparse.Namespace) -> dict[str, Any]:
     window = window_of(args)
     pixels = render(decoded, args.frame, window)
     dataset = load(meta.dataset, meta.size)
-    image = fit_to(pixels, dataset.image_shape)
+    image = fit_to(pixels, dataset.image_shape, dataset.squaring)
     probabilities = predict_proba(store.open_model(args.model), image[None])[0]
     best = int(probabilities.argmax())
     shown = window or decoded.window

@@ -23,7 +23,9 @@ def parents() -> Parents:
     json_flag, dataset, seed, quiet = parser(), parser(), parser(), parser()
     json_flag.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     dataset.add_argument("--dataset", default=DEFAULT_DATASET, help="a MedMNIST subset or an imported dataset")
-    dataset.add_argument("--size", type=int, default=28, help="28, 64, 128 or 224 for MedMNIST; an import's own size")
+    dataset.add_argument(
+        "--size", type=int, default=28, help="28, 64, 128 or 224 for MedMNIST; an import's own size or any smaller"
+    )
     seed.add_argument("--seed", type=int, default=0)
     quiet.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     return Parents(json_flag, dataset, seed, quiet)

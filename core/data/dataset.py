@@ -5,12 +5,13 @@ It is the contract every studio reads: pages show it, training feeds it through
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from core.data.catalogue import SPLITS
+from core.data.square import DEFAULT_SQUARING, resize_stack
 from core.errors import DatasetError
 
 TASKS = ("binary", "multiclass", "ordinal")
@@ -52,6 +53,7 @@ class Dataset:
     license: str = ""
     citation: str = ""
     warnings: tuple[str, ...] = field(default=())
+    squaring: str = DEFAULT_SQUARING  # how a non-square picture of this dataset's kind is made square
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
@@ -80,6 +82,20 @@ class Dataset:
 
     def labels(self, split: str) -> np.ndarray:
         return self._split(split).labels
+
+    def at_size(self, size: int) -> "Dataset":
+        """The same images at ``size`` x ``size`` (Lanczos), e.g. a 512 px import trained at 128 px. A dataset
+        already at that size is returned as it is."""
+        if size == self.image_shape[0]:
+            return self
+        if not 8 <= size <= self.image_shape[0]:
+            stored = self.image_shape[0]
+            raise DatasetError(
+                f"{self.title} is stored at {stored}x{stored}; choose a size from 8 to {stored} "
+                "(enlarging adds no detail)."
+            )
+        splits = {name: Split(resize_stack(s.images, size), s.labels) for name, s in self.splits.items()}
+        return replace(self, splits=splits, title=f"{self.title} at {size}x{size}")
 
     def class_counts(self, split: str) -> np.ndarray:
         return np.bincount(self.labels(split), minlength=self.num_classes)
@@ -111,15 +127,12 @@ class Dataset:
         images, labels = self.images(split), self.labels(split)
         if limit is not None:
             images, labels = images[:limit], labels[:limit]
-        data = tf.data.Dataset.from_tensor_slices((images, labels)).cache()
-        if shuffle:
-            data = data.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
         depth = self.num_classes
 
         def scale(x, y):
             return tf.cast(x, tf.float32) / 255.0, (tf.one_hot(tf.cast(y, tf.int32), depth) if one_hot else y)
 
-        data = data.batch(batch_size)
+        data = _batches(images, labels, batch_size, shuffle, seed)
         if augment is None:
             data = data.map(scale, num_parallel_calls=tf.data.AUTOTUNE)
         else:
@@ -135,3 +148,34 @@ class Dataset:
             options.threading.max_intra_op_parallelism = 1
             data = data.with_options(options)
         return data.prefetch(tf.data.AUTOTUNE)
+
+
+STREAM_BYTES = 256 * 2**20
+"""Above this, a split is read from its (memory-mapped) array batch by batch instead of copied into the
+pipeline whole: a 224 px dataset of several GB trains in bounded memory."""
+
+
+def _batches(images: np.ndarray, labels: np.ndarray, batch_size: int, shuffle: bool, seed: int):
+    """uint8 (image, label) batches, shuffled with ``seed`` and a new order each epoch."""
+    import tensorflow as tf
+
+    if images.nbytes <= STREAM_BYTES:
+        data = tf.data.Dataset.from_tensor_slices((images, labels)).cache()
+        if shuffle:
+            data = data.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
+        return data.batch(batch_size)
+
+    def gather(indices):
+        order = np.sort(indices)  # in file order: one forward pass over a memory map
+        return np.ascontiguousarray(images[order]), labels[order].astype(np.int64)
+
+    def read(indices):
+        batch, batch_labels = tf.numpy_function(gather, [indices], (tf.uint8, tf.int64))
+        batch.set_shape((None, *images.shape[1:]))
+        batch_labels.set_shape((None,))
+        return batch, batch_labels
+
+    indices = tf.data.Dataset.range(len(labels))
+    if shuffle:
+        indices = indices.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
+    return indices.batch(batch_size).map(read, num_parallel_calls=tf.data.AUTOTUNE)

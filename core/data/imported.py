@@ -20,11 +20,13 @@ import numpy as np
 from core import paths
 from core.data.catalogue import CATALOGUE, SPLITS
 from core.data.dataset import Dataset, Split
+from core.data.square import DEFAULT_SQUARING
 from core.errors import DatasetError, MedLensError
 from core.storage import publish, staging_folder
 from core.text import check_names, one_line
 
-DATA_FILE, META_FILE = "data.npz", "meta.json"
+DATA_FILE, META_FILE = "data.npz", "meta.json"  # data.npz: imports saved before the per-split arrays
+ARRAY_FILE = "{split}_{part}.npy"  # uncompressed, so a large dataset is memory-mapped instead of read whole
 MAX_META_BYTES = 1 * 2**20
 LOG = logging.getLogger(__name__)
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -42,6 +44,7 @@ class ImportedMeta:
     seed: int
     created: str
     counts: dict[str, list[int]] = field(default_factory=dict)
+    squaring: str = DEFAULT_SQUARING
 
 
 def check_name(name: str) -> str:
@@ -81,11 +84,13 @@ def save(dataset: Dataset, source_kind: str, seed: int, replace: bool = False) -
         seed=seed,
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         counts={split: dataset.class_counts(split).tolist() for split in SPLITS},
+        squaring=dataset.squaring,
     )
     staging = staging_folder(final.parent, dataset.name)
     try:
-        arrays = {f"{s}_{part}": getattr(dataset, part)(s) for s in SPLITS for part in ("images", "labels")}
-        np.savez_compressed(staging / DATA_FILE, **arrays)
+        for split in SPLITS:
+            for part in ("images", "labels"):
+                np.save(staging / ARRAY_FILE.format(split=split, part=part), getattr(dataset, part)(split))
         (staging / META_FILE).write_text(json.dumps(asdict(meta), indent=2), encoding="utf-8")
         publish(staging, final, replace)
     except FileExistsError as error:
@@ -133,8 +138,7 @@ def list_imported() -> list[ImportedMeta]:
 def load(name: str) -> Dataset:
     meta = read_meta(name)
     try:
-        with np.load(folder(name) / DATA_FILE, allow_pickle=False) as archive:
-            splits = {s: Split(archive[f"{s}_images"], archive[f"{s}_labels"].astype(np.int64)) for s in SPLITS}
+        splits = _read_splits(folder(name))
     except (OSError, ValueError, KeyError) as error:
         raise DatasetError(f"The imported dataset {name!r} is damaged ({error}); import it again.") from error
     return Dataset(
@@ -145,4 +149,24 @@ def load(name: str) -> Dataset:
         splits=splits,
         source=f"imported ({meta.source_kind})",
         modality="user images",
+        squaring=meta.squaring,
     )
+
+
+def _read_splits(where: Path) -> dict[str, Split]:
+    """Images memory-mapped (read from disk as batches need them), labels in memory."""
+    if (where / DATA_FILE).is_file():
+        with np.load(where / DATA_FILE, allow_pickle=False) as archive:
+            return {s: Split(archive[f"{s}_images"], archive[f"{s}_labels"].astype(np.int64)) for s in SPLITS}
+    splits = {}
+    for split in SPLITS:
+        images = np.load(where / ARRAY_FILE.format(split=split, part="images"), mmap_mode="r", allow_pickle=False)
+        labels = np.load(where / ARRAY_FILE.format(split=split, part="labels"), allow_pickle=False)
+        splits[split] = Split(images, labels.astype(np.int64))
+    return splits
+
+
+def data_present(name: str) -> bool:
+    """Whether the dataset's pixels are on disk (either layout)."""
+    where = folder(name)
+    return (where / DATA_FILE).is_file() or (where / ARRAY_FILE.format(split="test", part="images")).is_file()

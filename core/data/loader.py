@@ -14,6 +14,9 @@ from core.data.download import Progress, download, md5_of
 from core.data.validate import read_medmnist_npz
 from core.errors import DatasetError
 
+TRAINING_SIZES = (28, 64, 128, 224)
+"""The sizes an import stored larger can be trained at, besides its own."""
+
 
 def candidate_paths(file_name: str) -> list[Path]:
     folders = [folder for folder in (paths.data_dir(), paths.dataset_cache_dir()) if folder is not None]
@@ -27,8 +30,8 @@ def _is_import(name: str) -> bool:
 def find_local(name: str, size: int = 28) -> Path | None:
     """The first local copy of the official file (or of an imported dataset's data), or None."""
     if _is_import(name):
-        path = imported.folder(name) / imported.DATA_FILE
-        return path if imported.read_meta(name).size == size and path.is_file() else None
+        where = imported.folder(name)
+        return where if size in sizes(name) and imported.data_present(name) else None
     file_name = supported_info(name).official_file(size).file_name
     return next((path for path in candidate_paths(file_name) if path.is_file()), None)
 
@@ -65,10 +68,14 @@ def load(
 
 
 def _load_imported(name: str, size: int) -> Dataset:
+    """An import at its stored size, or a smaller training size made from it (the same squaring rule)."""
     stored = imported.read_meta(name).size
-    if stored != size:
-        raise DatasetError(f"The imported dataset {name!r} is stored at {stored}x{stored}; pick that size.")
-    return imported.load(name)
+    if not 8 <= size <= stored:
+        raise DatasetError(
+            f"The imported dataset {name!r} is stored at {stored}x{stored}; pick one of "
+            f"{', '.join(map(str, sizes(name)))} (enlarging adds no detail)."
+        )
+    return imported.load(name).at_size(size)
 
 
 def title(name: str) -> str:
@@ -81,7 +88,8 @@ def title(name: str) -> str:
 def sizes(name: str) -> tuple[int, ...]:
     """The image sizes a dataset comes in."""
     if _is_import(name):
-        return (imported.read_meta(name).size,)
+        stored = imported.read_meta(name).size
+        return (*(s for s in TRAINING_SIZES if s < stored), stored)
     return tuple(supported_info(name).md5s)
 
 

@@ -17,9 +17,10 @@ import numpy as np
 
 from core.data.catalogue import SPLITS
 from core.data.dataset import Dataset, Split
+from core.data.square import resize_square, square
 from core.errors import Cancelled, InputError, MedLensError
 from core.inputs.archive import SafeZip, UnsafeArchive, check_unique, safe_parts
-from core.inputs.images import fit_to, read_image, render
+from core.inputs.images import read_image, render
 from core.inputs.import_types import ImportReport, ImportSettings, user_dataset
 from core.inputs.limits import LIMITS, Limits, human_bytes
 from core.inputs.npz_import import check_npy_headers, from_npz
@@ -173,7 +174,7 @@ def _from_files(files: Iterator[_File], source_kind: str, config: ImportSettings
     stack = stack.images()
     label_array = np.asarray(labels, dtype=np.int64)
     assignment = np.asarray(split_of) if splits_given else _stratified(label_array, config.seed)
-    dataset, counts = _assemble(config.name, class_names, stack, label_array, assignment)
+    dataset, counts = _assemble(config, class_names, stack, label_array, assignment)
     report = ImportReport(
         source_kind=source_kind,
         class_names=class_names,
@@ -185,38 +186,65 @@ def _from_files(files: Iterator[_File], source_kind: str, config: ImportSettings
         splits_given=splits_given,
         shape=dataset.image_shape,
         seed=config.seed,
+        squaring=config.squaring,
     )
     return dataset, report
 
 
 class _ImageStack:
-    """Images converted to the import's size and channels as they arrive, into one array allocated within
-    ``limits.max_import_bytes``: gray until the first colour image when channels are automatic."""
+    """Images squared by the import's rule and converted to its channels as they arrive, within
+    ``limits.max_import_bytes``: gray until the first colour image when channels are automatic. At a fixed size
+    each goes straight into one array; at native size each keeps its own side (up to the cap) until the end,
+    when all are brought to the largest side found."""
 
     def __init__(self, count: int, config: ImportSettings) -> None:
         self.config, self.count, self.kept = config, count, 0
-        self.array = self._allocate(3 if config.channels == 3 else 1)
+        self.channels = 3 if config.channels == 3 else 1
+        self.native: list[np.ndarray] = []
+        self.used = 0
+        if config.size is not None:
+            self.array = self._allocate(config.size, self.channels, count)
 
-    def _allocate(self, channels: int) -> np.ndarray:
-        size, budget = self.config.size, self.config.limits.max_import_bytes
-        needed = self.count * size * size * channels
+    def _allocate(self, size: int, channels: int, count: int) -> np.ndarray:
+        needed = count * size * size * channels
+        budget = self.config.limits.max_import_bytes
         if needed > budget:
             raise InputError(
-                f"{self.count:,} images at {size}x{size} would take {human_bytes(needed)}; the limit is "
+                f"{count:,} images at {size}x{size} would take {human_bytes(needed)}; the limit is "
                 f"{human_bytes(budget)}. Import at a smaller size or fewer images."
             )
-        return np.empty((self.count, size, size, channels), dtype=np.uint8)
+        return np.empty((count, size, size, channels), dtype=np.uint8)
 
     def add(self, pixels: np.ndarray) -> None:
-        if pixels.shape[2] == 3 and self.config.channels is None and self.array.shape[3] == 1:
-            colour = self._allocate(3)
-            colour[: self.kept] = self.array[: self.kept]  # broadcasts gray into all three channels
-            self.array = colour
-        self.array[self.kept] = fit_to(pixels, self.array.shape[1:])
+        squared = square(pixels, self.config.squaring)
+        if squared.shape[2] == 3 and self.config.channels is None and self.channels == 1:
+            self.channels = 3
+            if self.config.size is not None:
+                colour = self._allocate(self.config.size, 3, self.count)
+                colour[: self.kept] = self.array[: self.kept]  # broadcasts gray into all three channels
+                self.array = colour
+            else:
+                self.native = [np.repeat(image, 3, axis=2) for image in self.native]
+                self.used *= 3
+        if self.config.size is not None:
+            self.array[self.kept] = resize_square(squared, self.config.size, self.channels)
+        else:
+            side = min(squared.shape[0], self.config.limits.max_native_side)
+            self.native.append(resize_square(squared, side, self.channels))
+            self.used += side * side * self.channels
+            if self.used > self.config.limits.max_import_bytes:
+                self._allocate(side, self.channels, self.count)  # raises with the sizes in words
         self.kept += 1
 
     def images(self) -> np.ndarray:
-        return self.array[: self.kept]
+        if self.config.size is not None:
+            return self.array[: self.kept]
+        side = max(image.shape[0] for image in self.native)
+        stack = self._allocate(side, self.channels, self.kept)
+        for index, image in enumerate(self.native):
+            stack[index] = resize_square(image, side, self.channels)
+        self.native = []
+        return stack
 
 
 def _stratified(labels: np.ndarray, seed: int) -> np.ndarray:
@@ -238,7 +266,7 @@ def _stratified(labels: np.ndarray, seed: int) -> np.ndarray:
     return assignment
 
 
-def _assemble(name, class_names, images, labels, assignment) -> tuple[Dataset, dict[str, list[int]]]:
+def _assemble(config, class_names, images, labels, assignment) -> tuple[Dataset, dict[str, list[int]]]:
     splits, counts = {}, {}
     for split in SPLITS:
         chosen = np.flatnonzero(assignment == split)
@@ -246,4 +274,4 @@ def _assemble(name, class_names, images, labels, assignment) -> tuple[Dataset, d
             raise InputError(f"The {split} split is empty; give each split folder images of every class.")
         splits[split] = Split(np.ascontiguousarray(images[chosen]), labels[chosen])
         counts[split] = np.bincount(labels[chosen], minlength=len(class_names)).tolist()
-    return user_dataset(name, class_names, splits), counts
+    return user_dataset(config.name, class_names, splits, config.squaring), counts

@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 
+from core.data.square import DEFAULT_SQUARING, resize_square, square
 from core.errors import InputError, MedLensError
 from core.inputs import dicom  # noqa: F401  (registers the DICOM decoder)
 from core.inputs.decoded import (
@@ -183,18 +184,19 @@ def render(image: DecodedImage, frame: int = 0, window: Window | None = None) ->
     return np.round(scaled * 255.0).astype(np.uint8)
 
 
-def fit_to(pixels: np.ndarray, shape: tuple[int, int, int]) -> np.ndarray:
-    """uint8 (H, W, C) resized and converted (gray <-> RGB) to a model's input ``shape``."""
-    from PIL import Image
-
-    height, width, channels = shape
-    source = Image.fromarray(pixels[..., 0] if pixels.shape[2] == 1 else pixels)
-    converted = source.convert("L" if channels == 1 else "RGB")
-    if converted.size != (width, height):
-        converted = converted.resize((width, height), Image.Resampling.LANCZOS)
-    return np.asarray(converted, dtype=np.uint8).reshape(height, width, channels)
+def fit_to(pixels: np.ndarray, shape: tuple[int, int, int], squaring: str = DEFAULT_SQUARING) -> np.ndarray:
+    """uint8 (H, W, C) made square by ``squaring`` (the dataset's rule), then resized and converted
+    (gray <-> RGB) to a model's input ``shape``."""
+    height, _, channels = shape
+    return resize_square(square(pixels, squaring), height, channels)
 
 
-def model_input(data: bytes, shape: tuple[int, int, int], frame: int = 0, window: Window | None = None) -> np.ndarray:
-    """A file's bytes straight to a model's uint8 input: decode, window, resize."""
-    return fit_to(render(read_image(data), frame, window), shape)
+def model_input(
+    data: bytes,
+    shape: tuple[int, int, int],
+    frame: int = 0,
+    window: Window | None = None,
+    squaring: str = DEFAULT_SQUARING,
+) -> np.ndarray:
+    """A file's bytes straight to a model's uint8 input: decode, window, square, resize."""
+    return fit_to(render(read_image(data), frame, window), shape, squaring)

@@ -9,6 +9,7 @@ import numpy as np
 from core.data.catalogue import SPLITS
 from core.data.dataset import Dataset, Split
 from core.data.imported import check_name
+from core.data.square import DEFAULT_SQUARING, SQUARING
 from core.errors import InputError
 from core.inputs.limits import LIMITS, Limits
 
@@ -30,6 +31,18 @@ class ImportReport:
     shape: tuple[int, int, int]
     seed: int
     notes: list[str] = field(default_factory=list)
+    squaring: str = DEFAULT_SQUARING
+
+    def size_summary(self, shown: int = 4) -> str:
+        """The commonest sizes and, when there are more, the range of heights and widths."""
+        common = ", ".join(f"{size} ×{n}" for size, n in list(self.sizes.items())[:shown])
+        if len(self.sizes) <= shown:
+            return common
+        heights, widths = zip(*(tuple(map(int, size.split("x"))) for size in self.sizes), strict=True)
+        return (
+            f"{common} and {len(self.sizes) - shown} other sizes (heights {min(heights)}–{max(heights)}, "
+            f"widths {min(widths)}–{max(widths)})"
+        )
 
     @property
     def images(self) -> int:
@@ -43,7 +56,7 @@ class ImportReport:
         lines = [
             f"{self.images} images in {len(self.class_names)} classes ({balance}).",
             "Splits " + how + ": " + ", ".join(f"{s} {sum(self.counts[s])}" for s in SPLITS) + ".",
-            "Sizes found: " + ", ".join(f"{size} ×{n}" for size, n in self.sizes.items()) + f"; all resized to "
+            f"Sizes found: {self.size_summary()}; all made square ({self.squaring}) and resized to "
             f"{self.shape[0]}x{self.shape[1]}.",
             "Channels found: "
             + ", ".join(f"{kind} ×{n}" for kind, n in self.channels.items())
@@ -59,20 +72,25 @@ class ImportSettings:
     """How to read a source: the dataset's name, image size, split seed, channels, caps, progress, cancel."""
 
     name: str
-    size: int = 28
+    size: int | None = 28  # None: each image's own size, up to ``limits.max_native_side``
     seed: int = 0
     channels: int | None = None  # None: RGB if any file is colour
     limits: Limits = LIMITS
     progress: Progress | None = None
     should_stop: Callable[[], bool] | None = None
+    squaring: str = DEFAULT_SQUARING
 
     def __post_init__(self) -> None:
         check_name(self.name)
-        if not 8 <= self.size <= 512:
+        if self.size is not None and not 8 <= self.size <= 512:
             raise InputError(f"An image size of {self.size} is not supported; choose 8 to 512 pixels.")
+        if self.squaring not in SQUARING.names:
+            raise InputError(f"Unknown squaring rule {self.squaring!r}; choose {' or '.join(SQUARING.names)}.")
 
 
-def user_dataset(name: str, class_names: tuple[str, ...], splits: dict[str, Split]) -> Dataset:
+def user_dataset(
+    name: str, class_names: tuple[str, ...], splits: dict[str, Split], squaring: str = DEFAULT_SQUARING
+) -> Dataset:
     return Dataset(
         name=name,
         title=name,
@@ -81,4 +99,5 @@ def user_dataset(name: str, class_names: tuple[str, ...], splits: dict[str, Spli
         splits=splits,
         source="user import",
         modality="user images",
+        squaring=squaring,
     )

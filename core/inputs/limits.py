@@ -16,6 +16,7 @@ class Limits:
     max_images: int = 200_000  # in an imported dataset
     max_classes: int = 1_000
     max_import_bytes: int = 512 * 2**20  # an imported dataset's pixels at its stored size
+    max_native_side: int = 512  # an import at native size keeps images up to this side
     max_folder_files: int = 5_000  # a browser folder upload (each file is held in memory by the server)
     max_folder_bytes: int = 512 * 2**20
     max_model_config_bytes: int = 4 * 2**20

@@ -62,3 +62,33 @@ def test_class_counts_and_properties(breast):
     assert breast.num_classes == 2 and breast.channels == 1
     with pytest.raises(DatasetError, match="Unknown split"):
         breast.images("holdout")
+
+
+def test_at_size_shrinks_every_split_and_refuses_to_enlarge():
+    dataset = make_dataset(n=12)
+    small = dataset.at_size(14)
+    assert small.image_shape == (14, 14, 1) and small.squaring == dataset.squaring
+    np.testing.assert_array_equal(small.labels("test"), dataset.labels("test"))
+    assert dataset.at_size(28) is dataset
+    with pytest.raises(DatasetError, match="enlarging adds no detail"):
+        dataset.at_size(56)
+
+
+def test_a_large_split_streams_from_its_memory_map_with_the_same_batches(tmp_path, monkeypatch):
+    from core.data import dataset as module
+
+    dataset = make_dataset(n=40)
+    path = tmp_path / "train.npy"
+    np.save(path, dataset.images("train"))
+    mapped = np.load(path, mmap_mode="r")
+    streamed = Dataset(
+        "x", "X", dataset.task, dataset.class_names, {**dataset.splits, "train": Split(mapped, dataset.labels("train"))}
+    )
+    monkeypatch.setattr(module, "STREAM_BYTES", 0)
+    images, labels = next(iter(streamed.as_tf("train", 64)))
+    np.testing.assert_allclose(images.numpy(), to_float(dataset.images("train")))
+    assert labels.numpy().tolist() == dataset.labels("train").tolist()
+    first = np.concatenate([y.numpy() for _, y in streamed.as_tf("train", 8, shuffle=True, seed=3)])
+    again = np.concatenate([y.numpy() for _, y in streamed.as_tf("train", 8, shuffle=True, seed=3)])
+    assert sorted(first.tolist()) == sorted(dataset.labels("train").tolist())
+    np.testing.assert_array_equal(first, again)

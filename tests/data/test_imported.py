@@ -118,3 +118,20 @@ def test_an_unreadable_or_hostile_entry_is_skipped_and_the_rest_still_list(medle
     assert "skipping an imported dataset" in caplog.text
     meta.write_text("{not json")
     assert [m.name for m in imported.list_imported()] == ["good"]
+
+
+def test_a_native_import_keeps_its_resolution_and_trains_at_any_smaller_size(medlens_home):
+    rng = np.random.default_rng(0)
+    members = {}
+    for label, (height, width) in (("wide", (40, 64)), ("tall", (64, 48))):
+        for i in range(4):
+            members[f"{label}/{i}.png"] = files.image_bytes("PNG", rng.integers(0, 255, (height, width), np.uint8))
+    dataset, report = import_dataset(files.zip_bytes(members), "native", size=None, squaring="crop")
+    assert dataset.image_shape == (48, 48, 1) and report.squaring == "crop"
+    assert "made square (crop)" in " ".join(report.lines())
+    meta = imported.save(dataset, report.source_kind, report.seed)
+    assert meta.size == 48 and meta.squaring == "crop"
+    assert sizes("native") == (28, 48)
+    stored = load("native", 48)
+    assert isinstance(stored.images("train"), np.memmap) and stored.squaring == "crop"
+    assert load("native", 28).image_shape == (28, 28, 1)
