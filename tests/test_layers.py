@@ -22,7 +22,7 @@ LAYERS = [
     {"data"},
     {"inputs"},
     {"models"},
-    {"augment", "compress"},
+    {"augment", "compress", "transfer"},
     {"explain"},
     {"viz"},
     {"cli"},

@@ -3,9 +3,8 @@
 import argparse
 from typing import Any
 
-from core.cli.output import print_table, step_progress
+from core.cli.output import fractions, print_table, step_progress
 from core.cli.shared import Parents
-from core.errors import MedLensError
 from core.storage import atomic_write
 
 
@@ -73,11 +72,7 @@ def efficiency(args: argparse.Namespace) -> dict[str, Any]:
     from core.augment.efficiency import EfficiencyConfig, run_experiment
 
     pipeline, dataset = _pipeline_and_dataset(args)
-    try:
-        fractions = tuple(float(f) for f in args.fractions.split(","))
-    except ValueError:
-        raise MedLensError(f"--fractions must be numbers separated by commas, got {args.fractions!r}.") from None
-    config = EfficiencyConfig(fractions=fractions, seeds=args.seeds, epochs=args.epochs)
+    config = EfficiencyConfig(fractions=fractions(args.fractions), seeds=args.seeds, epochs=args.epochs)
 
     progress = step_progress(args.quiet)
 

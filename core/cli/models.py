@@ -4,7 +4,7 @@ import argparse
 import sys
 from typing import Any
 
-from core.cli.output import download_progress, print_table
+from core.cli.output import download_progress, epoch_progress, print_table
 from core.cli.shared import Parents
 from core.errors import MedLensError
 
@@ -55,7 +55,7 @@ def register(sub, parents: Parents) -> None:
 
 def train(args: argparse.Namespace) -> dict[str, Any]:
     from core.data import load
-    from core.models.train import TrainConfig, TrainProgress
+    from core.models.train import TrainConfig
     from core.models.workflow import train_dataset_and_store
 
     config = TrainConfig(arch=args.arch, epochs=args.epochs, seed=args.seed, batch_size=args.batch_size)
@@ -63,11 +63,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     for warning in dataset.warnings:
         print(f"warning: {warning}", file=sys.stderr)
 
-    def progress(p: TrainProgress) -> None:
-        if p.epoch_end and not args.quiet:
-            logs = "  ".join(f"{k} {v:.4f}" for k, v in p.logs.items())
-            print(f"epoch {p.epoch}/{p.epochs}  {logs}", file=sys.stderr, flush=True)
-
+    progress = epoch_progress(args.quiet)
     pipeline = None
     if args.pipeline:
         from core.augment.pipeline import Pipeline

@@ -40,3 +40,24 @@ def step_progress(quiet: bool) -> Callable[[float, str], None]:
             print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
 
     return report
+
+
+def epoch_progress(quiet: bool):
+    """A training ``on_progress`` that prints one line per finished epoch on stderr."""
+
+    def progress(p) -> None:
+        if p.epoch_end and not quiet:
+            logs = "  ".join(f"{k} {v:.4f}" for k, v in p.logs.items())
+            print(f"epoch {p.epoch}/{p.epochs}  {logs}", file=sys.stderr, flush=True)
+
+    return progress
+
+
+def fractions(text: str) -> tuple[float, ...]:
+    """``--fractions 0.01,0.1,1`` as numbers, or one clear error."""
+    from core.errors import MedLensError
+
+    try:
+        return tuple(float(f) for f in text.split(","))
+    except ValueError:
+        raise MedLensError(f"--fractions must be numbers separated by commas, got {text!r}.") from None

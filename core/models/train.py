@@ -88,8 +88,11 @@ def train(
     on_progress: ProgressFn | None = None,
     should_stop: ShouldStop | None = None,
     augment=None,
+    start: Callable[[], Any] | None = None,
 ) -> TrainResult:
-    """Fit a fresh model; raises ``Cancelled`` if ``should_stop()`` turns true.
+    """Fit a fresh model, or the one ``start()`` builds after seeding (a transferred model; it may return
+    ``(model, fitted)`` where ``fitted`` wraps the model with its own training step); raises ``Cancelled``
+    if ``should_stop()`` turns true.
 
     ``augment`` (an augmentation ``Pipeline``) replaces the default jitter; a pipeline that
     mixes labels (mixup, cutmix) trains on soft one-hot labels.
@@ -97,9 +100,10 @@ def train(
     from tensorflow import keras
 
     seed_everything(config.seed)
-    model = build(config.arch, dataset.image_shape, dataset.num_classes)
+    built = start() if start is not None else build(config.arch, dataset.image_shape, dataset.num_classes)
+    model, fitted = built if isinstance(built, tuple) else (built, built)
     soft = augment is not None and augment.mixes_labels
-    model.compile(
+    fitted.compile(
         optimizer=keras.optimizers.Adam(config.learning_rate),
         loss="categorical_crossentropy" if soft else "sparse_categorical_crossentropy",
         metrics=["accuracy"],
@@ -120,7 +124,7 @@ def train(
         monitor="val_loss", patience=config.patience, restore_best_weights=True, start_from_epoch=config.min_epochs
     )
     started = time.perf_counter()
-    history = model.fit(
+    history = fitted.fit(
         train_data,
         validation_data=val_data,
         epochs=config.epochs,

@@ -45,8 +45,12 @@ def train_dataset_and_store(
     on_progress: ProgressFn | None = None,
     should_stop: ShouldStop | None = None,
     augment=None,
+    start=None,
+    extra: dict | None = None,
 ) -> TrainedModel:
-    result = train(dataset, config, on_progress=on_progress, should_stop=should_stop, augment=augment)
+    """Train (a fresh model, or the one ``start`` builds), evaluate on validation and test, and store it with
+    ``extra`` metadata fields (a transfer's ``parent``, ``arch`` and ``config``) over the defaults."""
+    result = train(dataset, config, on_progress=on_progress, should_stop=should_stop, augment=augment, start=start)
     val = evaluate(result.model, dataset, "val")
     test = evaluate(result.model, dataset, "test")
     meta = store.save(
@@ -60,7 +64,8 @@ def train_dataset_and_store(
             "train_seconds": result.seconds,
             "metrics": headline(test, val) | {"best_epoch": result.best_epoch, "history": result.history},
             "config": asdict(config) | ({"augment": augment.to_dict()} if augment is not None else {}),
-        },
+        }
+        | (extra or {}),
     )
     return TrainedModel(meta, test, result)
 

@@ -2,9 +2,10 @@ import numpy as np
 import pytest
 
 from core.augment import efficiency
-from core.augment.efficiency import EfficiencyConfig, run_experiment, stratified_subset
+from core.augment.efficiency import EfficiencyConfig, run_experiment
 from core.augment.pipeline import PRESETS
 from core.errors import Cancelled, MedLensError
+from core.models.curve import stratified_subset
 from tests.conftest import subset
 
 

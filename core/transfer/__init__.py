@@ -1,0 +1,1 @@
+"""Transfer: carry a stored model to another dataset (strategies, label-efficiency curve, domain shift)."""
