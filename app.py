@@ -15,6 +15,7 @@ PAGES = [
     st.Page("pages/augment.py", title="Augment", icon=":material/auto_awesome:"),
     st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
     st.Page("pages/compress.py", title="Compress", icon=":material/compress:"),
+    st.Page("pages/transfer.py", title="Transfer", icon=":material/swap_horiz:"),
     st.Page("pages/explain.py", title="Explain", icon=":material/visibility:"),
     st.Page("pages/byod.py", title="Your data", icon=":material/upload_file:"),
 ]
