@@ -134,6 +134,8 @@ def main() -> None:
     results = {"device": os.environ.get("MEDLENS_DEVICE", "cpu"), "cores": os.cpu_count()}
     if "shift" in args.parts:
         results["shift"] = shift_part(args.source)
+    if "xray" in args.parts:
+        results["xray"] = xray_part(args.source)
     if "curve" in args.parts:
         retina = args.retina_source
         if retina is None:
@@ -141,8 +143,6 @@ def main() -> None:
 
             retina = train_and_store("retinamnist").meta.id
         results["curve"] = curve_part({"pneumoniamnist": args.source, "retinamnist": retina}, args.seeds)
-    if "xray" in args.parts:
-        results["xray"] = xray_part(args.source)
     out = Path(__file__).resolve().parent / "results" / f"transfer.{results['device']}.json"
     previous = json.loads(out.read_text()) if out.is_file() else {}
     out.write_text(json.dumps(previous | results, indent=1, default=str))

@@ -22,12 +22,41 @@ def two_model_panel(meta, predictor, shown, keras_loader, tflite_loader) -> None
     choice = st.selectbox("Compare with", list(options), format_func=options.get, key="exp_other")
     kind, _, ident = choice.partition(":")
     try:
-        other = keras_loader(ident, _meta(ident).created) if kind == "store" else tflite_loader(ident)
+        other = _loaders(keras_loader, tflite_loader)[kind](ident, meta)
     except MedLensError as error:
         st.warning(plain(error))
         return
+    if kind == "parent":
+        st.caption(
+            "The source this model was transferred from, reading the same image (resized and bridged to its own "
+            "input): its answer is about its own classes."
+        )
     _calls_side_by_side(meta, predictor, other, _other_decision(kind, ident, meta), shown[0], options[choice])
     _maps_side_by_side(predictor, other, shown, options[choice])
+
+
+def _loaders(keras_loader, tflite_loader) -> dict:
+    return {
+        "store": lambda ident, meta: keras_loader(ident, _meta(ident).created),
+        "tflite": lambda ident, meta: tflite_loader(ident),
+        "parent": lambda ident, meta: _parent_reader(ident, _meta(ident).created, tuple(meta_shape(meta))),
+    }
+
+
+def meta_shape(meta) -> tuple[int, int, int]:
+    from core.data import load
+
+    return load(meta.dataset, meta.size).image_shape
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _parent_reader(parent_id: str, created: str, shape: tuple[int, int, int]):
+    """A transferred model's source, reading images of the transferred model's shape."""
+    from core.explain.predictor import Predictor
+    from core.models import store
+    from core.transfer.adapt import reader
+
+    return Predictor(reader(store.load(parent_id), shape), name=parent_id)
 
 
 def _meta(model_id: str):
@@ -42,7 +71,18 @@ def _options(meta) -> dict[str, str]:
     options = {
         f"store:{m.id}": m.name for m in store.list_models(meta.dataset) if m.size == meta.size and m.id != meta.id
     }
+    if meta.parent and f"store:{meta.parent}" not in options and _parent_is_keras(meta.parent):
+        options[f"parent:{meta.parent}"] = f"{_meta(meta.parent).name} (the source of this transfer)"
     return options | {f"tflite:{path}": label for path, label in _compressed_files(meta).items()}
+
+
+def _parent_is_keras(parent_id: str) -> bool:
+    from core.errors import MedLensError
+
+    try:
+        return _meta(parent_id).format == "keras"
+    except MedLensError:
+        return False  # the parent was deleted
 
 
 def _compressed_files(meta) -> dict[str, str]:
@@ -83,7 +123,7 @@ def _file_decision(path: str, dataset_name: str, size: int) -> dict:
 
 
 def _other_decision(kind: str, ident: str, meta) -> dict | None:
-    if kind == "store":
+    if kind in ("store", "parent"):
         return model_decision(ident, _meta(ident).created)
     return _file_decision(ident, meta.dataset, meta.size)
 
@@ -93,12 +133,14 @@ def _calls_side_by_side(meta, predictor, other, other_decision, image, other_lab
     from core.data import load
     from core.models.clinical import decide
 
-    names = list(load(meta.dataset, meta.size).class_names)
-    for column, model, decision, label in zip(
+    ours = list(load(meta.dataset, meta.size).class_names)
+    theirs = ours if other.num_classes == len(ours) and not _is_parent(other, meta) else _parent_names(meta)
+    for column, model, decision, label, names in zip(
         st.columns(2),
         (predictor, other),
         (model_decision(meta.id, meta.created), other_decision),
         (meta.name, other_label),
+        (ours, theirs),
         strict=True,
     ):
         probabilities = model.on_images(image)[0]
@@ -112,6 +154,17 @@ def _calls_side_by_side(meta, predictor, other, other_decision, image, other_lab
             f"**{plain(label)}**: calibrated probability of {plain(call.positive_class)} {call.probability:.1%}, "
             f"threshold {call.threshold:.1%} → **{verdict}**"
         )
+
+
+def _is_parent(other, meta) -> bool:
+    return bool(meta.parent) and other.name == meta.parent
+
+
+def _parent_names(meta) -> list[str]:
+    from core.data import load
+
+    parent = _meta(meta.parent)
+    return list(load(parent.dataset, parent.size).class_names)
 
 
 def _maps_side_by_side(predictor, other, shown, other_label) -> None:
@@ -129,10 +182,11 @@ def _maps_side_by_side(predictor, other, shown, other_label) -> None:
         st.caption(f"{METHODS.get(method).title} needs gradients, which a TFLite file has not: pick a method for both.")
         method = st.selectbox("Method for both", usable, format_func=lambda n: METHODS.get(n).title, key="exp_two_m")
         settings = METHODS.get(method).validate({})
+    own = target if other.num_classes == predictor.num_classes else int(other.on_images(image)[0].argmax())
     try:
         ours, theirs = (
-            explain(model, image[np.newaxis], method, settings, np.array([target]), seed, background)
-            for model in (predictor, other)
+            explain(model, image[np.newaxis], method, settings, np.array([goal]), seed, background)
+            for model, goal in ((predictor, target), (other, own))
         )
     except MedLensError as error:
         st.warning(plain(error))

@@ -23,9 +23,12 @@ class Adapted:
     new_layers: tuple[str, ...]  # layers that start untrained: the head and the adapters
 
 
-def adapt(source, input_shape: tuple[int, int, int], num_classes: int, input_rule: str = "native") -> Adapted:
-    """``source`` (a functional Keras model ending in a softmax Dense layer) for ``input_shape`` and
-    ``num_classes``; refuses a model whose graph it cannot rebuild, in words."""
+def adapt(
+    source, input_shape: tuple[int, int, int], num_classes: int | None, input_rule: str = "native"
+) -> Adapted:
+    """``source`` (a functional Keras model ending in a softmax Dense layer) for ``input_shape`` and a new head of
+    ``num_classes`` (None: keep the source's head and its weights); refuses a model whose graph it cannot
+    rebuild, in words."""
     from tensorflow import keras
 
     if input_rule not in INPUT_RULES:
@@ -48,10 +51,11 @@ def adapt(source, input_shape: tuple[int, int, int], num_classes: int, input_rul
     if target[2] != source_shape[2]:
         chain.append(_channel_adapter(target[2], source_shape[2]))
     _insert_after(layers, input_name, chain)
-    head["config"]["units"] = num_classes
-    head["config"]["activation"] = "softmax"
+    if num_classes is not None:
+        head["config"]["units"] = num_classes
+        head["config"]["activation"] = "softmax"
     model = keras.Model.from_config(config)
-    new = {head["name"], *(entry["name"] for entry in chain)}
+    new = {*([head["name"]] if num_classes is not None else []), *(entry["name"] for entry in chain)}
     for layer in model.layers:
         if layer.name not in new and layer.weights:
             layer.set_weights(source.get_layer(layer.name).get_weights())
@@ -107,3 +111,11 @@ def _resizer(size: tuple[int, int]) -> dict:
         "name": RESIZER,
         "config": {"name": RESIZER, "height": size[0], "width": size[1], "interpolation": "area"},
     }
+
+
+
+def reader(source, input_shape: tuple[int, int, int]):
+    """``source`` as it reads an image of ``input_shape``: resized to its own size and bridged gray <-> RGB, its
+    head and every weight unchanged (the Explain page puts a transferred model's source beside it on the target's
+    images). Rebuilt flat, so gradient methods find its convolutions."""
+    return adapt(source, input_shape, None, "resize").model

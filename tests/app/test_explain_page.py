@@ -114,3 +114,19 @@ def test_a_hostile_link_is_ignored(stored_model):
     at.switch_page("pages/explain.py").run()
     assert not at.exception
     assert "Opened from the Compress page" not in texts(at.info)
+
+
+@pytest.mark.slow
+def test_a_transferred_model_is_explained_beside_its_source(data_dir):
+    from core.transfer.run import TransferConfig, transfer
+
+    source = store_untrained("pneumoniamnist")
+    trained = transfer(source.id, "breastmnist", 28, TransferConfig("linear_probe", fraction=0.05, epochs=1))
+    at = open_page("explain", dataset="breastmnist", model_id=trained.meta.id)
+    assert any("(the source of this transfer)" in o for o in at.selectbox(key="exp_other").options)
+    at.selectbox(key="exp_other").set_value(f"parent:{source.id}").run()
+    assert not at.exception, at.exception
+    assert "The source this model was transferred from" in texts(at.caption)
+    assert "pneumonia" in texts(at.markdown).lower()  # the source answers about its own classes
+    assert not at.warning, texts(at.warning)
+    assert [m.label for m in at.metric] == ["rank correlation", "top-10% overlap (IoU)"]

@@ -60,3 +60,14 @@ def test_each_strategy_trains_what_it_says():
     assert "probabilities" in trainable["fine_tune_top"] and "conv1_1" not in trainable["fine_tune_top"]
     assert len(trainable["linear_probe"]) < len(trainable["fine_tune_top"]) < len(weighted)
     assert trainable["full_fine_tune"] == weighted
+
+
+def test_a_source_reads_a_target_image_as_it_would_its_own():
+    from core.transfer.adapt import reader
+
+    source = build("small_cnn", (28, 28, 1), 2)
+    rgb = np.random.default_rng(2).random((1, 56, 56, 3), dtype=np.float32)
+    read = reader(source, (56, 56, 3))
+    assert "conv_last" in [layer.name for layer in read.layers]  # flat: gradient methods find its convolutions
+    gray = read.get_layer("adapt_channels")(read.get_layer("adapt_size")(rgb))
+    np.testing.assert_allclose(read(rgb).numpy(), source(gray).numpy(), rtol=1e-5)
