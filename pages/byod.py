@@ -97,15 +97,25 @@ def predict_panel(fit_to_model, image_id: str) -> None:
     st.caption(f"Explanation of image {image_id} by model {model_id}.")
 
 
-def _run_import(job, source, name: str, size: int, seed: int, channels):
-    """``source``: the bytes of a zip/npz, or (relative path, bytes) pairs of an uploaded folder."""
+def _run_import(job, source, name: str, size: int | None, seed: int, channels, squaring: str):
+    """``source``: the bytes of a zip/npz, or (relative path, bytes) pairs of an uploaded folder; ``size`` None
+    keeps each image's own size up to 512 px."""
     from core.inputs.dataset_import import import_dataset, import_uploaded_folder
 
     def progress(done: int, total: int) -> None:
         job.report(done / total, f"read {done} of {total} files")
 
     reader = import_uploaded_folder if isinstance(source, list) else import_dataset
-    return reader(source, name, size=size, seed=seed, channels=channels, progress=progress, should_stop=job.should_stop)
+    return reader(
+        source,
+        name,
+        size=size,
+        seed=seed,
+        channels=channels,
+        squaring=squaring,
+        progress=progress,
+        should_stop=job.should_stop,
+    )
 
 
 def dataset_tab() -> None:
@@ -120,17 +130,36 @@ def dataset_tab() -> None:
     if source is None:
         return
     data, label = source
-    left, middle, right, last = st.columns(4)
-    name = left.text_input("Name", value="my-dataset", key="byod_ds_name", max_chars=40)
-    size = middle.selectbox("Resize to", [28, 64, 128, 224], key="byod_ds_size")
-    channel_choice = right.selectbox("Channels", ["auto", "gray", "RGB"], key="byod_ds_channels")
-    seed = last.number_input("Split seed", 0, 10_000, 0, key="byod_ds_seed")
-    channels = {"auto": None, "gray": 1, "RGB": 3}[channel_choice]
+    name, size, squaring, channels, seed = _import_settings_ui()
     if st.button(f"Check {label}", type="primary", key="byod_ds_check", disabled=job_is_running("byod_ds_job")):
-        st.session_state["byod_ds_job"] = submit(_run_import, data, name, int(size), int(seed), channels)
+        st.session_state["byod_ds_job"] = submit(_run_import, data, name, size, seed, channels, squaring)
     job = job_panel("byod_ds_job", "Reading: ")
     if job is not None:
         _import_report_view(*job.result, name)
+
+
+def _import_settings_ui():
+    """Name, stored size (or native up to 512 px), squaring rule, channels and split seed."""
+    from core.data.square import SQUARING
+
+    left, middle, square, right, last = st.columns(5)
+    name = left.text_input("Name", value="my-dataset", key="byod_ds_name", max_chars=40)
+    size = middle.selectbox(
+        "Store at",
+        [28, 64, 128, 224, "native (up to 512)"],
+        key="byod_ds_size",
+        help="Native keeps each image's detail up to 512 px; you can then train at any smaller size.",
+    )
+    squaring = square.selectbox(
+        "Make square by",
+        SQUARING.names,
+        key="byod_ds_squaring",
+        help="\n\n".join(f"**{e.name}**: {e.description}" for e in SQUARING.entries()),
+    )
+    channel_choice = right.selectbox("Channels", ["auto", "gray", "RGB"], key="byod_ds_channels")
+    seed = last.number_input("Split seed", 0, 10_000, 0, key="byod_ds_seed")
+    channels = {"auto": None, "gray": 1, "RGB": 3}[channel_choice]
+    return name, (size if isinstance(size, int) else None), squaring, channels, int(seed)
 
 
 def _dataset_source_ui() -> None:

@@ -23,9 +23,7 @@ class Adapted:
     new_layers: tuple[str, ...]  # layers that start untrained: the head and the adapters
 
 
-def adapt(
-    source, input_shape: tuple[int, int, int], num_classes: int | None, input_rule: str = "native"
-) -> Adapted:
+def adapt(source, input_shape: tuple[int, int, int], num_classes: int | None, input_rule: str = "native") -> Adapted:
     """``source`` (a functional Keras model ending in a softmax Dense layer) for ``input_shape`` and a new head of
     ``num_classes`` (None: keep the source's head and its weights); refuses a model whose graph it cannot
     rebuild, in words."""
@@ -111,7 +109,6 @@ def _resizer(size: tuple[int, int]) -> dict:
         "name": RESIZER,
         "config": {"name": RESIZER, "height": size[0], "width": size[1], "interpolation": "area"},
     }
-
 
 
 def reader(source, input_shape: tuple[int, int, int]):
