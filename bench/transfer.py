@@ -132,21 +132,26 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     args = parser.parse_args()
     results = {"device": os.environ.get("MEDLENS_DEVICE", "cpu"), "cores": os.cpu_count()}
-    if "shift" in args.parts:
-        results["shift"] = shift_part(args.source)
-    if "xray" in args.parts:
-        results["xray"] = xray_part(args.source)
-    if "curve" in args.parts:
-        retina = args.retina_source
-        if retina is None:
-            from core.models.workflow import train_and_store
-
-            retina = train_and_store("retinamnist").meta.id
-        results["curve"] = curve_part({"pneumoniamnist": args.source, "retinamnist": retina}, args.seeds)
     out = Path(__file__).resolve().parent / "results" / f"transfer.{results['device']}.json"
-    previous = json.loads(out.read_text()) if out.is_file() else {}
-    out.write_text(json.dumps(previous | results, indent=1, default=str))
+    parts = {
+        "shift": lambda: shift_part(args.source),
+        "xray": lambda: xray_part(args.source),
+        "curve": lambda: curve_part({"pneumoniamnist": args.source, "retinamnist": _retina(args)}, args.seeds),
+    }
+    for name, part in parts.items():
+        if name in args.parts:
+            results[name] = part()
+            previous = json.loads(out.read_text()) if out.is_file() else {}
+            out.write_text(json.dumps(previous | results, indent=1, default=str))  # each part kept as it ends
     print(f"wrote {out}")
+
+
+def _retina(args) -> str:
+    if args.retina_source:
+        return args.retina_source
+    from core.models.workflow import train_and_store
+
+    return train_and_store("retinamnist").meta.id
 
 
 if __name__ == "__main__":
