@@ -214,7 +214,7 @@ def test_augment_preview_efficiency_and_bench(medlens_home, tmp_path):
     assert row["fraction"] == 0.1 and {"test_accuracy_with_mean", "test_auc_without_std"} <= set(row)
     bench = last_json(run_cli("bench", "augment", "--dataset", "breastmnist", "--json", home=medlens_home))
     assert {"images", "medlens_images_per_s", "imagedatagenerator_images_per_s", "ratio"} <= set(bench)
-    assert bench["images"] == 546 and bench["ratio"] > 0
+    assert bench["images"] == 546 and bench["ratio"] > 0 and bench["size"] == 28 and bench["preview_seconds"] > 0
     bad = tmp_path / "bad.json"
     bad.write_text('{"steps": [{"op": "rotate", "params": {"degrees": 999}}]}')
     refused = run_cli("augment", "preview", "--pipeline", str(bad), home=medlens_home)

@@ -24,13 +24,18 @@ def bench_augment(args: argparse.Namespace) -> dict[str, Any]:
     from core.augment import benchmark as augment_benchmark
     from core.data import load
 
-    report = augment_benchmark.throughput(load(args.dataset))
+    dataset = load(args.dataset, args.size)
+    report = augment_benchmark.throughput(dataset)
+    preview = augment_benchmark.preview_seconds(
+        dataset.images("test")[:4], dataset.labels("test")[:4], dataset.num_classes
+    )
     if not args.json:
         print(
-            f"MedLens {report['medlens_images_per_s']:.0f} images/s, ImageDataGenerator "
-            f"{report['imagedatagenerator_images_per_s']:.0f} images/s: {report['ratio']}x"
+            f"{dataset.title}: MedLens {report['medlens_images_per_s']:.0f} images/s, ImageDataGenerator "
+            f"{report['imagedatagenerator_images_per_s']:.0f} images/s: {report['ratio']}x; a 16-image preview "
+            f"in {preview:.3f} s"
         )
-    return {"bench": "augment", **report}
+    return {"bench": "augment", "dataset": args.dataset, "size": args.size, **report, "preview_seconds": preview}
 
 
 def bench_explain(args: argparse.Namespace) -> dict[str, Any]:
