@@ -20,6 +20,12 @@ def register(sub, parents: Parents) -> None:
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument(
+        "--weights",
+        choices=["none", "imagenet"],
+        default="none",
+        help="start from ImageNet weights (mobilenet_v2; the weights file must already be on this machine)",
+    )
+    p.add_argument(
         "--pipeline",
         help=f"an augmentation pipeline instead of the default jitter: a JSON file or {', '.join(PRESETS.names)}",
     )
@@ -58,7 +64,13 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     from core.models.train import TrainConfig
     from core.models.workflow import train_dataset_and_store
 
-    config = TrainConfig(arch=args.arch, epochs=args.epochs, seed=args.seed, batch_size=args.batch_size)
+    config = TrainConfig(
+        arch=args.arch,
+        epochs=args.epochs,
+        seed=args.seed,
+        batch_size=args.batch_size,
+        pretrained=args.weights == "imagenet",
+    )
     dataset = load(args.dataset, args.size, progress=download_progress(f"downloading {args.dataset}"))
     for warning in dataset.warnings:
         print(f"warning: {warning}", file=sys.stderr)

@@ -6,6 +6,7 @@ softmax over ``num_classes`` units, binary tasks included, so studios treat all 
 
 from collections.abc import Callable
 
+from core.errors import MedLensError
 from core.registry import Registry
 
 Builder = Callable[[tuple[int, int, int], int], object]
@@ -81,6 +82,41 @@ def resnet(input_shape: tuple[int, int, int], num_classes: int):
     return keras.Model(inputs, outputs, name="resnet")
 
 
-def build(arch: str, input_shape: tuple[int, int, int], num_classes: int):
-    """A fresh, uncompiled Keras model; raises a clear error for an unknown name."""
-    return ARCHITECTURES.get(arch)(tuple(input_shape), num_classes)
+@ARCHITECTURES.add(
+    "mobilenet_v2",
+    "MobileNetV2 (width 0.35, ~0.4 M parameters) with a new head: depthwise-separable blocks made for phones. "
+    "The one that can start from ImageNet weights (--weights imagenet); needs images of 32 px or more.",
+)
+def mobilenet_v2(input_shape: tuple[int, int, int], num_classes: int, pretrained: bool = False):
+    from tensorflow import keras
+
+    from core.models.pretrained import ALPHA, imagenet_weights
+
+    if input_shape[0] < 32:
+        raise MedLensError(f"MobileNetV2 needs images of 32 px or more; these are {input_shape[0]} px.")
+    weights = str(imagenet_weights(input_shape[0])) if pretrained else None
+    layers = keras.layers
+    inputs = keras.Input(input_shape, name="image")
+    x = layers.Concatenate(name="to_rgb")([inputs] * 3) if input_shape[2] == 1 else inputs
+    x = layers.Rescaling(2.0, offset=-1.0, name="to_imagenet_range")(x)  # MobileNetV2 reads [-1, 1]
+    body = keras.applications.MobileNetV2(
+        input_shape=(*input_shape[:2], 3), alpha=ALPHA, include_top=False, weights=weights, input_tensor=x
+    )
+    x = layers.GlobalAveragePooling2D(name="gap")(body.output)
+    x = layers.Dropout(0.3, name="dropout")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
+    return keras.Model(inputs, outputs, name="mobilenet_v2")
+
+
+PRETRAINED = frozenset({"mobilenet_v2"})
+
+
+def build(arch: str, input_shape: tuple[int, int, int], num_classes: int, pretrained: bool = False):
+    """A fresh, uncompiled Keras model; raises a clear error for an unknown name, or for pretrained weights an
+    architecture has none of."""
+    builder = ARCHITECTURES.get(arch)
+    if not pretrained:
+        return builder(tuple(input_shape), num_classes)
+    if arch not in PRETRAINED:
+        raise MedLensError(f"{arch} has no pretrained weights; use {', '.join(sorted(PRETRAINED))} or --weights none.")
+    return builder(tuple(input_shape), num_classes, pretrained=True)

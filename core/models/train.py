@@ -34,6 +34,7 @@ class TrainConfig:
     min_epochs: int = 5
     class_weights: bool = True
     jitter: bool = True
+    pretrained: bool = False  # ImageNet weights (architectures that have them; read locally, never downloaded)
 
     def __post_init__(self) -> None:
         if self.arch not in ARCHITECTURES:
@@ -100,7 +101,11 @@ def train(
     from tensorflow import keras
 
     seed_everything(config.seed)
-    built = start() if start is not None else build(config.arch, dataset.image_shape, dataset.num_classes)
+    built = (
+        start()
+        if start is not None
+        else build(config.arch, dataset.image_shape, dataset.num_classes, config.pretrained)
+    )
     model, fitted = built if isinstance(built, tuple) else (built, built)
     soft = augment is not None and augment.mixes_labels
     fitted.compile(
