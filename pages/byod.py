@@ -14,6 +14,7 @@ from pages.common import (
     current_dataset_name,
     current_size,
     dataset_or_stop,
+    domain_note,
     model_id_or_prompt,
     plain,
     route_through_app,
@@ -75,11 +76,11 @@ def predict_panel(fit_to_model, image_id: str) -> None:
     probabilities = predictor.on_images(image)[0]
     best = int(probabilities.argmax())
     st.markdown(f"The model says **{plain(dataset.class_names[best])}** ({probabilities[best]:.1%}).")
-    st.bar_chart({n: float(p) for n, p in zip(dataset.class_names, probabilities, strict=True)}, horizontal=True)
+    domain_note(st, model_id, read_meta(model_id).created, image, dataset.title)
+    st.plotly_chart(explain_figures.probability_bars(dataset.class_names, probabilities), key="byod_probabilities")
     st.caption(
         f"What the model sees: {dataset.image_shape[0]}x{dataset.image_shape[1]}, "
-        f"{'gray' if dataset.channels == 1 else 'RGB'}. A model trained on {dataset.title} "
-        "knows nothing about other kinds of images: treat its answer on them as a curiosity, not a finding."
+        f"{'gray' if dataset.channels == 1 else 'RGB'}."
     )
     method = st.selectbox("Explain with", METHODS.names, format_func=lambda n: METHODS.get(n).title, key="byod_method")
     try:

@@ -5,6 +5,7 @@ import streamlit as st
 
 from pages.common import (
     dataset_or_stop,
+    domain_note,
     model_id_or_prompt,
     plain,
     route_through_app,
@@ -153,12 +154,14 @@ def _prediction_view(column, predictor, dataset, image, caption, truth, meta) ->
     """The model's answer, its class probabilities and, for a binary model, the call at its operating point;
     returns the predicted class."""
     from core.models.clinical import decide
+    from core.viz.explain_figures import probability_bars
 
     probabilities = predictor.on_images(image)[0]
     predicted = int(probabilities.argmax())
     column.markdown(f"**{caption}** · true class: **{plain(truth or 'unknown')}**")
     column.markdown(f"Model says **{plain(dataset.class_names[predicted])}** ({probabilities[predicted]:.1%})")
-    column.bar_chart({n: float(p) for n, p in zip(dataset.class_names, probabilities, strict=True)}, horizontal=True)
+    domain_note(column, meta.id, meta.created, image, dataset.title)
+    column.plotly_chart(probability_bars(dataset.class_names, probabilities), key="exp_probabilities")
     call = decide(probabilities, meta.metrics.get("decision"), list(dataset.class_names))
     if call is not None:
         verdict = plain(call.positive_class) if call.positive else f"not {plain(call.positive_class)}"

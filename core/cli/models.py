@@ -198,7 +198,7 @@ def predict(args: argparse.Namespace) -> dict[str, Any]:
     from core.data import load
     from core.inputs.files import read_user_file
     from core.inputs.images import fit_to, read_image, render
-    from core.models import store
+    from core.models import domain, store
     from core.models.predict import predict_proba
 
     meta = store.read_meta(args.model)
@@ -219,7 +219,11 @@ def predict(args: argparse.Namespace) -> dict[str, Any]:
         "window": {"center": shown.center, "width": shown.width},
         "decision": _decision(probabilities, meta, dataset.class_names),
     }
+    judged = domain.verdict(args.model, image)
+    result |= judged.as_dict() if judged else {"in_domain": None, "domain_score": None, "domain_threshold": None}
     if not args.json:
+        if judged is not None and not judged.in_domain:
+            print(f"warning: {domain.warning(judged, dataset.title)}", file=sys.stderr)
         print(f"{result['predicted']} ({result['confidence']:.1%})")
         for name, p in result["probabilities"].items():
             print(f"  {name:<24} {p:.4f}")

@@ -15,6 +15,7 @@ from core.data.dataset import Dataset, to_float
 from core.data.square import resize_stack
 from core.models.clinical import auc_rows
 from core.models.clinical_report import stratified_resamples
+from core.models.domain import embedder
 
 PER_DOMAIN = 400  # images drawn from each domain: enough for the tests, seconds on a CPU
 PERMUTATIONS = 500
@@ -33,14 +34,6 @@ class Shift:
 
     def as_dict(self) -> dict:
         return asdict(self) | {"c2st_ci": list(self.c2st_ci), "n": list(self.n)}
-
-
-def embedder(model):
-    """A model from the input to what the last Dense layer reads (the penultimate features)."""
-    from tensorflow import keras
-
-    head = model.layers[-1]
-    return keras.Model(model.inputs, head.input)
 
 
 def as_model_input(images: np.ndarray, shape: tuple[int, int, int]) -> np.ndarray:

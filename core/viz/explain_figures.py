@@ -102,3 +102,22 @@ def overlay_png(image: np.ndarray, attribution: np.ndarray, opacity: float = 0.6
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def probability_bars(class_names, probabilities) -> go.Figure:
+    """One horizontal bar per class on a fixed 0–100 % axis: a 50.1 / 49.9 case reads as two half bars."""
+    values = [float(p) * 100 for p in probabilities]
+    figure = go.Figure(
+        go.Bar(
+            x=values,
+            y=list(class_names),
+            orientation="h",
+            text=[f"{v:.1f} %" for v in values],
+            textposition="auto",
+            marker={"color": "#1f6f8b"},
+        )
+    )
+    figure.update_xaxes(range=[0, 100], title="probability (%)", ticksuffix=" %")
+    figure.update_yaxes(autorange="reversed")
+    figure.update_layout(height=60 + 40 * len(values), margin={"l": 10, "r": 10, "t": 10, "b": 40})
+    return figure

@@ -22,7 +22,8 @@ def test_dicom_samples_are_windowed_predicted_and_explained(model):
     at = open_page("byod", model_id=model.id)
     at.button(key="byod_sample_CT_small.dcm").click().run()
     assert not at.exception
-    assert "The model says" in texts(at.markdown) and len(at.get("plotly_chart")) == 1
+    assert "The model says" in texts(at.markdown) and len(at.get("plotly_chart")) == 2  # probabilities, overlay
+    assert "domain score" in texts(at.caption) + texts(at.warning)  # every answer carries the domain verdict
     at.selectbox(key="byod_preset").set_value("lung").run()
     assert "window W 1500 / L -600" in texts(at.caption)
     at.selectbox(key="byod_preset").set_value("custom").run()
@@ -98,6 +99,7 @@ def test_the_explain_page_takes_your_image_too(model):
     at.button(key="exp_sample_MR_small.dcm").click().run()
     assert not at.exception
     assert "Model says" in texts(at.markdown) and len(at.get("plotly_chart")) >= 1
+    assert "domain score" in texts(at.caption) + texts(at.warning)
 
 
 def test_a_folder_upload_becomes_a_dataset_with_its_splits(model):
