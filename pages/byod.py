@@ -10,11 +10,11 @@ import numpy as np
 import streamlit as st
 
 from core.errors import MedLensError
+from pages.case_report import case_report_panel
 from pages.common import (
     current_dataset_name,
     current_size,
     dataset_or_stop,
-    domain_note,
     model_id_or_prompt,
     plain,
     route_through_app,
@@ -25,6 +25,7 @@ from pages.common import (
     stored_predictor,
     teaching_note,
 )
+from pages.domain_guard import domain_note
 from pages.image_input import decoded_or_error, fingerprint, image_source_ui, summary_rows, window_ui
 from pages.widgets import fresh_upload, job_is_running, job_panel
 
@@ -96,6 +97,7 @@ def predict_panel(fit_to_model, image_id: str) -> None:
         key="byod_overlay",
     )
     st.caption(f"Explanation of image {image_id} by model {model_id}.")
+    case_report_panel(model_id, image, {"image": f"your image {image_id}"}, "byod_case")
 
 
 def _run_import(job, source, name: str, size: int | None, seed: int, channels, squaring: str):

@@ -279,29 +279,3 @@ def session_scope() -> str:
 def teaching_note(name: str) -> str:
     """A plain-words text from ``assets/notes/<name>.md``."""
     return (ASSETS / "notes" / f"{name}.md").read_text(encoding="utf-8")
-
-
-@st.cache_resource(max_entries=4, show_spinner="Fitting the model's domain reference (once per model)…")
-def _domain_guard(model_id: str, created: str):
-    from core.models.domain import guard_for
-
-    return guard_for(model_id)
-
-
-def domain_note(column, model_id: str, created: str, image, dataset_title: str) -> None:
-    """Beside every answer: a clear warning when the image does not look like the model's training images, else
-    a one-line caption with the score and threshold."""
-    from core.models.domain import judge, warning
-
-    guard = _domain_guard(model_id, created)
-    if guard is None:
-        column.caption("No domain check for this file (its Keras parent is not in the store).")
-        return
-    verdict = judge(guard[0], guard[1], image[None])[0]
-    if verdict.in_domain:
-        column.caption(
-            f"Looks like the images this model was trained on (domain score {verdict.score:.0f} ≤ "
-            f"{verdict.threshold:.0f})."
-        )
-    else:
-        column.warning(warning(verdict, plain(dataset_title)), icon=":material/warning:")

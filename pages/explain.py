@@ -3,9 +3,9 @@
 import numpy as np
 import streamlit as st
 
+from pages.case_report import case_report_panel
 from pages.common import (
     dataset_or_stop,
-    domain_note,
     model_id_or_prompt,
     plain,
     route_through_app,
@@ -14,6 +14,7 @@ from pages.common import (
     stored_predictor,
     teaching_note,
 )
+from pages.domain_guard import domain_note
 from pages.widgets import param_widgets
 
 LINK_KEY = "exp_linked_index"
@@ -145,6 +146,7 @@ def _explain_image(model_id, meta, dataset, predictor, probabilities_of, image, 
     faithfulness_panel(predictor, image, target, chosen, background, seed, dataset.images("test"))
     shown = (image, method, settings, target, background, seed)
     two_model_panel(meta, predictor, shown, stored_predictor, _tflite_predictor)
+    case_report_panel(meta.id, image, {"image": caption, "dataset": dataset.title}, "exp_case")
     gallery_panel(predictor, dataset, method, settings, seed, probabilities_of)
     with st.expander("What each method answers, and how it fails"):
         st.markdown(teaching_note("explain"))

@@ -108,8 +108,20 @@ def report_card(model_id: str) -> None:
         right.plotly_chart(train_figures.training_curves(meta.metrics["history"]), key="history")
     if len(evaluation.class_names) == 2:
         operating_point_panel(meta, evaluation)
+    model_card_downloads(model_id)
     with st.expander("What do these figures mean?"):
         st.markdown(teaching_note("metrics"))
+
+
+def model_card_downloads(model_id: str) -> None:
+    """The model card (data, figures, calibration, intended use, limitations, lineage) to take away."""
+    from core.report import card
+
+    left, right = st.columns(2)
+    left.download_button("Model card (Markdown)", card.markdown(model_id), "model-card.md", key="train_card_md")
+    right.download_button(
+        "Model card (HTML)", card.html(model_id), "model-card.html", "text/html", key="train_card_html"
+    )
 
 
 def operating_point_panel(meta, evaluation) -> None:

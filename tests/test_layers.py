@@ -25,6 +25,7 @@ LAYERS = [
     {"augment", "compress", "transfer"},
     {"explain"},
     {"viz"},
+    {"report"},
     {"cli"},
     {"__main__"},
 ]

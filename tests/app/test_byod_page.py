@@ -121,3 +121,16 @@ def test_a_folder_upload_becomes_a_dataset_with_its_splits(model):
     at.session_state["byod_ds_job"].wait(60)
     at.run()
     assert "outside" in texts(at.error)
+
+
+@pytest.mark.slow
+def test_a_case_report_is_prepared_for_your_image_and_follows_it(model):
+    at = open_page("byod", model_id=model.id)
+    at.button(key="byod_sample_CT_small.dcm").click().run()
+    at.text_area(key="byod_case_notes").input("Teaching case").run()
+    at.button(key="byod_case_prepare").click().run()
+    assert not at.exception and not at.error
+    labels = [b.label for b in at.get("download_button")]
+    assert "Download PDF" in labels and "Download HTML" in labels
+    at.button(key="byod_sample_MR_small.dcm").click().run()
+    assert "Download PDF" not in [b.label for b in at.get("download_button")]  # made for the other image

@@ -84,6 +84,8 @@ def test_train_page_trains_in_the_background_and_shows_the_report_card():
     assert f"Report card: {model_id}" in texts(at.subheader)
     assert len(at.get("plotly_chart")) == 7  # confusion, ROC, calibration, curves; ROC point, 2x2, decision curve
     assert [m.label for m in at.metric][:3] == ["accuracy", "AUC", "calibration error"]
+    labels = [b.label for b in at.get("download_button")]
+    assert "Model card (Markdown)" in labels and "Model card (HTML)" in labels
 
     at.selectbox(key="store_pick").set_value(model_id).run()
     at.text_input(key="store_new_name").input("breast baseline").run()
