@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Use the shared MedMNIST copies beside the checkout when present; otherwise files download.
 export MEDLENS_DATA_DIR ?= $(abspath $(wildcard ../shared/data))
 
-.PHONY: setup run test quick lint browser bench clean
+.PHONY: setup run test quick lint browser bench clean demo-models
 
 setup: $(STAMP)
 
@@ -33,6 +33,10 @@ test: setup browser lint
 # Day-to-day: lint and every test not marked slow (no browser, no real training runs).
 quick: setup lint
 	$(BIN)/python -m pytest -q -m "not slow"
+
+# The demo models shipped in demo/models (seed 0, the default training); copied into a store at first start.
+demo-models: setup
+	$(BIN)/python -m core demo-models
 
 bench: setup
 	$(BIN)/python bench/train_baseline.py

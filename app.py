@@ -4,6 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from core.models.demo import copy_into_store
 from pages.common import apply_model_link, sidebar_context, sweep_stale_uploads
 
 ICON = Path(__file__).resolve().parent / "assets" / "medlens-icon.png"  # a local file: no request to another host
@@ -21,6 +22,7 @@ PAGES = [
 ]
 
 sweep_stale_uploads()
+copy_into_store()  # the shipped demo models, once per store: something to explain from the first minute
 navigation = st.navigation(PAGES)
 apply_model_link()
 sidebar_context()

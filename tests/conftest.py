@@ -24,9 +24,11 @@ def deterministic_kernels() -> None:
 
 @pytest.fixture(autouse=True)
 def medlens_home(tmp_path, monkeypatch) -> Path:
-    """Each test gets its own empty MEDLENS_HOME, so no test sees another's models."""
+    """Each test gets its own empty MEDLENS_HOME, so no test sees another's models (the shipped demo models
+    too stay out unless a test asks for them)."""
     home = tmp_path / "medlens_home"
     monkeypatch.setenv("MEDLENS_HOME", str(home))
+    monkeypatch.setenv("MEDLENS_DEMO_MODELS", "off")
     monkeypatch.setenv("MEDLENS_TMP", str(tmp_path / "session_tmp"))
     return home
 

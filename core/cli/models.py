@@ -57,6 +57,11 @@ def register(sub, parents: Parents) -> None:
     )
     p.add_argument("file")
     p.set_defaults(handler=check_model)
+    p = sub.add_parser(
+        "demo-models", parents=[parents.json], help="train the shipped demo models (make demo-models) into demo/models"
+    )
+    p.add_argument("--datasets", nargs="+", help="default: pneumoniamnist breastmnist retinamnist")
+    p.set_defaults(handler=demo_models)
 
 
 def train(args: argparse.Namespace) -> dict[str, Any]:
@@ -275,3 +280,10 @@ def _decision(probabilities, meta, class_names) -> dict | None:
 
     call = decide(probabilities, meta.metrics.get("decision"), list(class_names))
     return None if call is None else asdict(call)
+
+
+def demo_models(args: argparse.Namespace) -> dict[str, Any]:
+    from core.models import demo
+
+    made = demo.make(tuple(args.datasets or demo.DATASETS), on_line=(lambda line: None) if args.json else print)
+    return {"demo_models": made, "folder": str(demo.DEMO_DIR)}

@@ -37,7 +37,13 @@ class DomainReference:
 
     def to_bytes(self) -> bytes:
         buffer = io.BytesIO()
-        np.savez(buffer, means=self.means, precision=self.precision, threshold=self.threshold, version=VERSION)
+        np.savez(
+            buffer,
+            means=self.means.astype(np.float32),
+            precision=self.precision.astype(np.float32),
+            threshold=self.threshold,
+            version=VERSION,
+        )
         return buffer.getvalue()
 
     @classmethod
@@ -46,7 +52,8 @@ class DomainReference:
             with np.load(path, allow_pickle=False) as stored:
                 if int(stored["version"]) != VERSION:
                     return None
-                return cls(stored["means"], stored["precision"], float(stored["threshold"]))
+                means, precision = (stored[k].astype(np.float64) for k in ("means", "precision"))
+                return cls(means, precision, float(stored["threshold"]))
         except (OSError, ValueError, KeyError):
             return None  # missing or damaged: fit again
 

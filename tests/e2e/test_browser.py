@@ -47,9 +47,10 @@ def stored_model(medlens_home):
 
 
 @pytest.fixture
-def server(medlens_home):
+def server(medlens_home, request):
     port = free_port()
-    env = dict(os.environ, MEDLENS_HOME=str(medlens_home))
+    demo = "on" if request.node.get_closest_marker("demo_models") else "off"
+    env = dict(os.environ, MEDLENS_HOME=str(medlens_home), MEDLENS_DEMO_MODELS=demo)
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port)],
@@ -201,4 +202,27 @@ def test_no_page_asks_another_host_or_shows_a_server_path(stored_model, server, 
             page.wait_for_timeout(1500)
             text = page.locator("body").inner_text()
             assert not [folder for folder in private if folder in text], path
+        finish(browser, page)
+
+
+@pytest.mark.demo_models
+def test_a_newcomer_reaches_a_shap_overlay_on_a_chest_x_ray_in_three_clicks(server):
+    """From a fresh store: Home, then Explain (1 click), the method box (2), SHAP Partition (3): the overlay of
+    the shipped demo model on a real PneumoniaMNIST X-ray. The time from the first page to the overlay is printed
+    for the closing note."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser, page = browser_page(p, server)
+        started = time.monotonic()
+        page.goto(server)
+        expect(page.get_by_role("heading", name="MedLens")).to_be_visible(timeout=30_000)
+        page.get_by_test_id("stSidebar").get_by_role("link", name="Explain").click()
+        expect(page.get_by_text("Model says").first).to_be_visible(timeout=90_000)
+        page.get_by_test_id("stSelectbox").filter(has_text="Method").first.click()
+        page.get_by_role("option", name="SHAP Partition").click()
+        expect(page.get_by_text("SHAP Partition for").first).to_be_visible(timeout=90_000)
+        print(f"newcomer path: 3 clicks, {time.monotonic() - started:.1f} s to the SHAP overlay")
+        model_box = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text="Model")
+        assert model_box.get_by_role("combobox").input_value().startswith("Demo: PneumoniaMNIST")
         finish(browser, page)
