@@ -107,8 +107,9 @@ def _dataset_image_ui(dataset, probabilities_of):
     if len(chosen) == 0:
         st.info("No image matches these filters.")
         st.stop()
-    position = st.slider("Image", 0, len(chosen) - 1, 0, key="exp_position") if len(chosen) > 1 else 0
-    index = int(chosen[position])
+    index = int(chosen[0])
+    if len(chosen) > 1:  # the slider reads the image's own number (#N in the split), in the chosen order
+        index = st.select_slider("Image", [int(i) for i in chosen], format_func=lambda i: f"#{i}", key="exp_image")
     return dataset.images(split)[index], f"{split} #{index}", dataset.class_names[int(labels[index])]
 
 
@@ -139,10 +140,10 @@ def _explain_image(model_id, meta, dataset, predictor, probabilities_of, image, 
     left, right = st.columns([1, 2])
     predicted = _prediction_view(left, predictor, dataset, image, caption, truth, meta)
     with right:
-        method, target, opacity, settings, seed = _method_ui(predictor, dataset, predicted)
+        method, target, opacity, settings, seed = _method_ui(predictor, dataset, predicted, caption)
     background = training_background(dataset, seed=seed)
     _overlay_view(model_id, predictor, dataset, image, method, target, opacity, settings, seed, background)
-    chosen = compare_panel(predictor, image, target, background, seed)
+    chosen = compare_panel(predictor, image, target, background, seed, method)
     faithfulness_panel(predictor, image, target, chosen, background, seed, dataset.images("test"))
     shown = (image, method, settings, target, background, seed)
     two_model_panel(meta, predictor, shown, stored_predictor, _tflite_predictor)
@@ -174,16 +175,25 @@ def _prediction_view(column, predictor, dataset, image, caption, truth, meta) ->
     return predicted
 
 
-def _method_ui(predictor, dataset, predicted: int):
-    """Method, class to explain, opacity, the method's settings and the seed."""
+def _method_ui(predictor, dataset, predicted: int, caption: str):
+    """Method, class to explain (the prediction for each new image, unless pinned), opacity, the method's settings
+    and the seed."""
     from core.explain.base import METHODS
 
     usable = [n for n in METHODS.names if predictor.keras is not None or not METHODS.get(n).needs_gradients]
     method = st.selectbox("Method", usable, format_func=lambda n: METHODS.get(n).title, key="exp_method")
     spec = METHODS.get(method)
     classes = list(range(dataset.num_classes))
-    target = st.selectbox(
-        "Explain the class", classes, index=predicted, format_func=lambda c: dataset.class_names[c], key="exp_target"
+    pinned = st.session_state.get("exp_pin", False)
+    if not pinned and st.session_state.get("exp_target_image") != caption:  # a new image: follow its prediction
+        st.session_state["exp_target"] = predicted
+    st.session_state["exp_target_image"] = caption
+    left, right = st.columns([3, 1])
+    target = left.selectbox(
+        "Explain the class", classes, format_func=lambda c: dataset.class_names[c], key="exp_target"
+    )
+    right.checkbox(
+        "Pin", key="exp_pin", help="Keep explaining this class on the next images instead of each one's prediction."
     )
     opacity = st.slider("Heatmap opacity", 0.0, 1.0, 0.6, 0.05, key="exp_opacity")
     with st.expander("Method settings"):

@@ -10,8 +10,8 @@ SAMPLE = 16
 FAST_DEFAULTS = ["gradcam", "saliency", "occlusion", "integrated_gradients"]
 
 
-def compare_panel(predictor, image, target, background, seed) -> dict:
-    """Side-by-side maps of several methods; returns {method: map}."""
+def compare_panel(predictor, image, target, background, seed, method: str) -> dict:
+    """Side-by-side maps of several methods, always with the page's chosen ``method``; returns {method: map}."""
     from core.explain.base import METHODS
     from core.explain.per_image import agreement_rows, explain_methods
     from core.viz.explain_figures import method_grid
@@ -25,6 +25,7 @@ def compare_panel(predictor, image, target, background, seed) -> dict:
         format_func=lambda n: METHODS.get(n).title,
         key="exp_grid_methods",
     )
+    picked = list(dict.fromkeys([method, *picked]))
     result = explain_methods(predictor, image, target, picked, seed, background)
     for name, reason in result.failures.items():
         st.warning(f"{METHODS.get(name).title}: {plain(reason)}")

@@ -52,15 +52,19 @@ def overlay_figure(image: np.ndarray, attribution: np.ndarray, opacity: float = 
     return figure
 
 
-def method_grid(image: np.ndarray, maps: dict[str, np.ndarray]) -> go.Figure:
-    """The same image explained by several methods, side by side, each on its own symmetric scale."""
+def method_grid(image: np.ndarray, maps: dict[str, np.ndarray], opacity: float = 0.6) -> go.Figure:
+    """The same image explained by several methods, side by side, each map over the image and scaled to its own
+    largest value, so one colour bar (−1 … 1, relative attribution) reads for all: methods differ in units."""
     names = list(maps)
     figure = make_subplots(rows=1, cols=len(names), subplot_titles=names, horizontal_spacing=0.02)
+    grey = _grey(image).astype(float)
     for column, name in enumerate(names, start=1):
         limit = float(np.abs(maps[name]).max()) or 1.0
+        figure.add_trace(go.Heatmap(z=grey, colorscale="gray", showscale=False, hoverinfo="skip"), row=1, col=column)
         figure.add_trace(
-            go.Heatmap(z=maps[name] / limit, colorscale=COLOURSCALE, zmid=0, zmin=-1, zmax=1, showscale=column == 1,
-                       hovertemplate=f"{name}<br>%{{z:.3f}}<extra></extra>"),
+            go.Heatmap(z=maps[name] / limit, colorscale=COLOURSCALE, zmid=0, zmin=-1, zmax=1, opacity=opacity,
+                       showscale=column == 1, colorbar={"title": "relative"},
+                       hovertemplate=f"{name}<br>%{{z:.3f}} of its largest value<extra></extra>"),
             row=1, col=column,
         )  # fmt: skip
     figure.update_yaxes(autorange="reversed", showticklabels=False, showgrid=False, zeroline=False)

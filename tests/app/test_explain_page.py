@@ -130,3 +130,26 @@ def test_a_transferred_model_is_explained_beside_its_source(data_dir):
     assert "pneumonia" in texts(at.markdown).lower()  # the source answers about its own classes
     assert not at.warning, texts(at.warning)
     assert [m.label for m in at.metric] == ["rank correlation", "top-10% overlap (IoU)"]
+
+
+@pytest.mark.slow
+def test_the_explained_class_follows_each_prediction_unless_pinned_and_the_slider_reads_image_numbers(stored_model):
+    import re
+
+    def predicted(at) -> int:
+        name = re.search(r"Model says \*\*(.+?)\*\*", texts(at.markdown)).group(1)
+        return ["malignant", "normal, benign"].index(name)
+
+    at = open_page("explain", dataset="breastmnist", model_id=stored_model.id)
+    options = at.select_slider(key="exp_image").options
+    assert options[0].startswith("#")
+    assert at.selectbox(key="exp_target").value == predicted(at)
+    at.selectbox(key="exp_target").set_value(1 - predicted(at)).run()
+    chosen = at.selectbox(key="exp_target").value
+    assert chosen != predicted(at)  # the user's choice holds on this image
+    at.select_slider(key="exp_image").set_value(int(options[1][1:])).run()
+    assert at.selectbox(key="exp_target").value == predicted(at)  # a new image: its own prediction
+    at.selectbox(key="exp_target").set_value(1 - predicted(at)).run()
+    at.checkbox(key="exp_pin").check().run()
+    at.select_slider(key="exp_image").set_value(int(options[2][1:])).run()
+    assert at.selectbox(key="exp_target").value != predicted(at)  # pinned: kept on the next image
