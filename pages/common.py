@@ -106,6 +106,11 @@ def sidebar_context() -> None:
             format_func=lambda i: "none yet: train one" if i is None else labels[i],
             help="Models in the store trained on this dataset and size.",
         )
+        chosen = next((m for m in models if m.id == st.session_state[MODEL_KEY]), None)
+        if chosen is not None:  # the whole name, and what tells two alike models apart
+            st.caption(
+                f"{plain(chosen.name)}  \nid {plain(chosen.id)} · stored {chosen.created[:16].replace('T', ' ')}"
+            )
 
 
 def plain(text: object) -> str:
@@ -202,8 +207,8 @@ def dataset_or_stop():
     except MedLensError as error:
         show_error(error)
         st.stop()
-    for warning in dataset.warnings:
-        st.warning(warning, icon=":material/info:")
+    for warning in dataset.warnings:  # one fixed place on every page: under the session pickers
+        st.sidebar.caption(f":material/info: {warning}")
     return dataset
 
 

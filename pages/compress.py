@@ -155,6 +155,14 @@ def candidate_view(results, meta) -> None:
     candidate_actions(chosen, meta)
 
 
+def change(value: float, template: str) -> tuple[str, str]:
+    """A metric's delta and its colour: a change that rounds to zero reads as "no change", in grey."""
+    shown = template.format(value)
+    if float(shown.split()[0]) == 0:
+        return "no change", "off"
+    return shown, "normal"
+
+
 def candidate_figures(chosen, model_id: str) -> None:
     """One candidate next to the original float32 file: size, accuracy, AUC, latency, agreement."""
     m, b = chosen.measurement, chosen.baseline
@@ -163,8 +171,8 @@ def candidate_figures(chosen, model_id: str) -> None:
     columns[1].metric(
         "gzip size", f"{m.gzip_bytes / 1024:.0f} KB", f"{chosen.gzip_ratio:.1f}x smaller", delta_color="off"
     )
-    columns[2].metric("accuracy", f"{m.test_accuracy:.4f}", f"{-chosen.accuracy_drop * 100:+.2f} points")
-    columns[3].metric("AUC", f"{m.test_auc:.4f}", f"{m.test_auc - b.test_auc:+.4f}")
+    columns[2].metric("accuracy", f"{m.test_accuracy:.4f}", *change(-chosen.accuracy_drop * 100, "{:+.2f} points"))
+    columns[3].metric("AUC", f"{m.test_auc:.4f}", *change(m.test_auc - b.test_auc, "{:+.4f}"))
     columns[4].metric(
         "latency", f"{m.latency_ms:.3f} ms", f"{m.latency_ms - b.latency_ms:+.3f} ms", delta_color="inverse"
     )

@@ -61,7 +61,9 @@ def faithfulness_panel(predictor, image, target, maps, background, seed, test_im
             sanity_rows(predictor, image, target, maps, seed, background), hide_index=True, key="exp_sanity_table"
         )
         st.caption(
-            "Near 0 passes: the map depends on what the model learned. Near 1 fails: it mostly shows the image itself."
+            "The rank correlation between the map of the trained model and of a copy with random weights. Near 0 "
+            "(or below: the two maps disagree) passes: the map depends on what the model learned. Near 1 fails: "
+            "the map mostly shows the image itself, whatever the model knows."
         )
 
 

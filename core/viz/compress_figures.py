@@ -84,7 +84,25 @@ def pareto_chart(
             line_color="darkorange",
             annotation_text=f"size target ({target_ratio:g}x smaller)",
         )
-    chart.update_xaxes(type="log", title="gzip size (bytes)" if metric == "gzip" else "file size (bytes)")
+    chart.update_xaxes(
+        type="log",
+        title="gzip size (KB, log scale)" if metric == "gzip" else "file size (KB, log scale)",
+        tickvals=size_ticks(base_size),
+        ticktext=[f"{v / 1024:g}" for v in size_ticks(base_size)],
+    )
     chart.update_yaxes(title=f"{spec.title} (measured on the TFLite file)")
     chart.update_layout(height=460, legend={"orientation": "h", "y": -0.2})
     return chart
+
+
+def size_ticks(largest: float) -> list[float]:
+    """1-2-5 steps in KB from about 1/100 of the original size to the original: labels a person reads on a log
+    axis (not "6 7 8 9 100k 2 3")."""
+    ticks, kb = [], 1.0
+    while kb * 1024 <= largest * 2:
+        for step in (1, 2, 5):
+            value = kb * step * 1024
+            if largest / 200 <= value <= largest * 2:
+                ticks.append(value)
+        kb *= 10
+    return ticks

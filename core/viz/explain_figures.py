@@ -75,14 +75,29 @@ def method_grid(image: np.ndarray, maps: dict[str, np.ndarray], opacity: float =
     return figure
 
 
+METHOD_COLOURS = ("#1f6f8b", "#c05f1f", "#5b8c2a", "#8c2a6f", "#7f7f7f", "#b8a21f", "#2a5b8c", "#8c5b2a")
+
+
 def faithfulness_curves(curves_by_method: dict) -> go.Figure:
     """Deletion (solid) and insertion (dashed) curves per method: fast fall and fast rise are faithful."""
-    figure = make_subplots(rows=1, cols=2, subplot_titles=("deletion: lower is better", "insertion: higher is better"))
-    for name, curve in curves_by_method.items():
-        figure.add_scatter(x=curve.fractions, y=curve.deletion, name=f"{name} ({curve.deletion_auc:.3f})", row=1, col=1)
+    figure = make_subplots(
+        rows=1,
+        cols=2,
+        subplot_titles=(
+            "deletion (most important pixels removed first): lower is better",
+            "insertion: higher is better",
+        ),
+    )
+    for index, (name, curve) in enumerate(curves_by_method.items()):
+        colour = METHOD_COLOURS[index % len(METHOD_COLOURS)]
         figure.add_scatter(
-            x=curve.fractions, y=curve.insertion, name=f"{name} ({curve.insertion_auc:.3f})", row=1, col=2
-        )
+            x=curve.fractions, y=curve.deletion, name=f"{name}: deletion AUC {curve.deletion_auc:.3f}",
+            line={"color": colour}, legendgroup=name, row=1, col=1,
+        )  # fmt: skip
+        figure.add_scatter(
+            x=curve.fractions, y=curve.insertion, name=f"{name}: insertion AUC {curve.insertion_auc:.3f}",
+            line={"color": colour, "dash": "dash"}, legendgroup=name, row=1, col=2,
+        )  # fmt: skip
     figure.update_xaxes(title="share of pixels")
     figure.update_yaxes(title="probability of the class", row=1, col=1)
     figure.update_layout(height=360)

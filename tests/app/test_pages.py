@@ -39,7 +39,7 @@ def test_data_page_shows_splits_balance_samples_and_histogram():
     assert len(at.image) == 2  # one row of samples per class
     assert "test split's class mix differs" in texts(at.info)
     assert "CC BY 4.0" in texts(at.markdown) and "Kermany" in texts(at.markdown)
-    assert "MD5 mismatch" in texts(at.warning)
+    assert "MD5 mismatch" in texts(at.sidebar.caption)  # once, in the sidebar, on every page
     at.slider(key="data_per_class").set_value(3).run()
     at.number_input(key="data_seed").set_value(5).run()
     assert not at.exception
