@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.models.demo import copy_into_store
 from pages.common import apply_model_link, sidebar_context, sweep_stale_uploads
+from pages.teaching import presenter_style
 
 ICON = Path(__file__).resolve().parent / "assets" / "medlens-icon.png"  # a local file: no request to another host
 st.set_page_config(page_title="MedLens", page_icon=str(ICON), layout="wide")
@@ -19,6 +20,7 @@ PAGES = [
     st.Page("pages/transfer.py", title="Transfer", icon=":material/swap_horiz:"),
     st.Page("pages/explain.py", title="Explain", icon=":material/visibility:"),
     st.Page("pages/byod.py", title="Your data", icon=":material/upload_file:"),
+    st.Page("pages/lesson.py", title="Lesson", icon=":material/school:"),
 ]
 
 sweep_stale_uploads()
@@ -26,4 +28,5 @@ copy_into_store()  # the shipped demo models, once per store: something to expla
 navigation = st.navigation(PAGES)
 apply_model_link()
 sidebar_context()
+presenter_style()
 navigation.run()

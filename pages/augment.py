@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from pages.common import dataset_or_stop, plain, route_through_app, show_error, teaching_note
+from pages.common import dataset_or_stop, plain, route_through_app, show_error
 from pages.keys import PIPELINE_KEY
+from pages.teaching import plain_words
 from pages.widgets import job_is_running, job_panel, param_widgets
 
 STEPS_KEY, JOB_KEY = "aug_steps", "aug_efficiency_job"
@@ -164,6 +165,7 @@ def efficiency_ui(pipeline, dataset) -> None:
 
 def main() -> None:
     st.title("Augment")
+    plain_words("augment", "Augmentation, in plain words")
     dataset = dataset_or_stop()
     st.caption(f"{plain(dataset.title)} · build a pipeline; it is applied only while training.")
     pipeline = builder_ui()
@@ -172,8 +174,6 @@ def main() -> None:
     import_export_ui(pipeline)
     preview_ui(pipeline, dataset)
     efficiency_ui(pipeline, dataset)
-    with st.expander("Augmentation, in plain words"):
-        st.markdown(teaching_note("augment"))
 
 
 route_through_app()

@@ -23,10 +23,10 @@ from pages.common import (
     session_space,
     show_error,
     stored_predictor,
-    teaching_note,
 )
 from pages.domain_guard import domain_note
 from pages.image_input import decoded_or_error, fingerprint, image_source_ui, summary_rows, window_ui
+from pages.teaching import plain_words
 from pages.widgets import fresh_upload, job_is_running, job_panel
 
 
@@ -270,6 +270,7 @@ def model_tab() -> None:
 
 def main() -> None:
     st.title("Your data")
+    plain_words("byod", "How MedLens treats your files, in plain words")
     image, datasets, models = st.tabs(["Predict an image", "Import a dataset", "Bring a model"])
     with image:
         image_tab()
@@ -277,8 +278,6 @@ def main() -> None:
         dataset_tab()
     with models:
         model_tab()
-    with st.expander("How MedLens treats your files"):
-        st.markdown(teaching_note("byod"))
 
 
 route_through_app()

@@ -279,8 +279,3 @@ def sweep_stale_uploads() -> int:
 def session_scope() -> str:
     """The key that keeps this session's uploads apart in shared caches."""
     return session_space().id
-
-
-def teaching_note(name: str) -> str:
-    """A plain-words text from ``assets/notes/<name>.md``."""
-    return (ASSETS / "notes" / f"{name}.md").read_text(encoding="utf-8")

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from pages.common import load_model, model_id_or_prompt, plain, route_through_app, show_error, teaching_note
+from pages.common import load_model, model_id_or_prompt, plain, route_through_app, show_error
+from pages.teaching import plain_words, term
 from pages.widgets import job_is_running, job_panel, param_widgets
 
 JOB_KEY = "compress_job"
@@ -178,7 +179,7 @@ def candidate_figures(chosen, model_id: str) -> None:
     )
     st.caption(
         f"Original float32 TFLite: {b.bytes:,} bytes, accuracy {b.test_accuracy:.4f}, latency {b.latency_ms:.3f} ms. "
-        f"Predictions agree with the original on {m.agreement:.1%} of test images."
+        f"Predictions agree with the original on {m.agreement:.1%} of test images ({term('agreement')})."
     )
     flips = chosen.decision_flips()
     if flips["count"] is not None:
@@ -235,6 +236,7 @@ def main() -> None:
     from core.models.store import read_meta
 
     st.title("Compress")
+    plain_words("compress", "What compression does, in plain words")
     model_id = model_id_or_prompt()
     if model_id is None:
         return
@@ -261,8 +263,6 @@ def main() -> None:
         candidate_view(results, meta)
     else:
         st.info("Nothing measured for this model yet: run a method or press **Find for me**.")
-    with st.expander("What compression does, in plain words"):
-        st.markdown(teaching_note("compress"))
 
 
 route_through_app()

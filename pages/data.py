@@ -3,6 +3,7 @@
 import streamlit as st
 
 from pages.common import dataset_or_stop, plain, route_through_app
+from pages.teaching import plain_words
 
 
 def main() -> None:
@@ -11,6 +12,7 @@ def main() -> None:
 
     dataset = dataset_or_stop()
     st.title(plain(dataset.title))
+    plain_words("data", "What a dataset is, in plain words")
     st.caption(
         f"{dataset.modality} · {dataset.task} classification · {dataset.num_classes} classes · {dataset.image_shape}"
     )

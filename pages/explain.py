@@ -12,9 +12,9 @@ from pages.common import (
     session_scope,
     show_error,
     stored_predictor,
-    teaching_note,
 )
 from pages.domain_guard import domain_note
+from pages.teaching import plain_words, presenting
 from pages.widgets import param_widgets
 
 LINK_KEY = "exp_linked_index"
@@ -118,6 +118,7 @@ def main() -> None:
     from core.models.store import read_meta
 
     st.title("Explain")
+    plain_words("explain", "What each method answers, and how it fails, in plain words")
     take_link()
     model_id = model_id_or_prompt()
     if model_id is None:
@@ -149,8 +150,6 @@ def _explain_image(model_id, meta, dataset, predictor, probabilities_of, image, 
     two_model_panel(meta, predictor, shown, stored_predictor, _tflite_predictor)
     case_report_panel(meta.id, image, {"image": caption, "dataset": dataset.title}, "exp_case")
     gallery_panel(predictor, dataset, method, settings, seed, probabilities_of)
-    with st.expander("What each method answers, and how it fails"):
-        st.markdown(teaching_note("explain"))
 
 
 def _prediction_view(column, predictor, dataset, image, caption, truth, meta) -> int:
@@ -227,7 +226,7 @@ def _overlay_view(model_id, predictor, dataset, image, method, target, opacity, 
     attribution, segments = result.maps[0], result.extras.get("segments")
     title = f"{spec.title} for '{dataset.class_names[target]}' ({result.seconds * 1000:.0f} ms)"
     figure = explain_figures.overlay_figure(
-        image, attribution, opacity, title, None if segments is None else segments[0]
+        image, attribution, opacity, title, None if segments is None else segments[0], presenting()
     )
     st.plotly_chart(figure, key="exp_overlay")
     left, right = st.columns(2)

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from pages.common import plain
+from pages.teaching import term
 from pages.widgets import job_panel
 
 GALLERY_KEY, GALLERY_INPUTS_KEY = "explain_gallery_job", "explain_gallery_inputs"
@@ -43,7 +44,8 @@ def faithfulness_panel(predictor, image, target, maps, background, seed, test_im
 
     st.subheader("How faithful is each map?")
     st.caption(
-        "Deletion removes the pixels a map calls most important first: a faithful map makes the probability "
+        f"{term('deletion/insertion AUC', 'Deletion')} removes the pixels a map calls most important first: a "
+        "faithful map makes the probability "
         "fall fast (low area). Insertion adds them back: the probability should rise fast (high area). "
         "A random order is the bar to beat."
     )

@@ -5,6 +5,7 @@ import numpy as np
 import streamlit as st
 
 from pages.common import model_decision, plain
+from pages.teaching import term
 
 PENDING_KEY = "exp_compare_pending"  # a compressed file a link asked to compare with, until the panel shows it
 
@@ -196,5 +197,13 @@ def _maps_side_by_side(predictor, other, shown, other_label) -> None:
     left.plotly_chart(overlay_figure(image, ours.maps[0], 0.6, "this model"), key="exp_two_a")
     right.plotly_chart(overlay_figure(image, theirs.maps[0], 0.6, other_label), key="exp_two_b")
     a, b = st.columns(2)
-    a.metric("rank correlation", f"{figures['rank_correlation']:.3f}", help="1: the two maps rank pixels alike.")
-    b.metric("top-10% overlap (IoU)", f"{figures['top_k_iou']:.3f}", help="1: both point at the same regions.")
+    a.metric(
+        "rank correlation",
+        f"{figures['rank_correlation']:.3f}",
+        help=f"1: the two maps rank pixels alike. See {term('rank correlation')}.",
+    )
+    b.metric(
+        "top-10% overlap (IoU)",
+        f"{figures['top_k_iou']:.3f}",
+        help=f"1: both point at the same regions. See {term('IoU')}.",
+    )

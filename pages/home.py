@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from pages.common import current_dataset_name, route_through_app, teaching_note
+from pages.common import current_dataset_name, route_through_app
+from pages.teaching import teaching_note
 
 
 def main() -> None:
@@ -13,6 +14,8 @@ def main() -> None:
     st.caption("An open workbench for medical-image classifiers")
     st.markdown(teaching_note("home"))
     left, right = st.columns(2)
+    left.page_link("pages/explain.py", label="See the demo model explain an X-ray", icon=":material/visibility:")
+    right.page_link("pages/lesson.py", label="Teach a class: the guided lesson", icon=":material/school:")
     left.page_link("pages/data.py", label="Look at the data", icon=":material/photo_library:")
     right.page_link("pages/train.py", label="Train a model", icon=":material/model_training:")
     left.page_link("pages/byod.py", label="Bring your own images, datasets and models", icon=":material/upload_file:")

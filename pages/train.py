@@ -13,9 +13,9 @@ from pages.common import (
     route_through_app,
     select_model,
     show_error,
-    teaching_note,
 )
 from pages.keys import PIPELINE_KEY
+from pages.teaching import plain_words
 from pages.widgets import job_is_running, job_panel
 
 JOB_KEY = "train_job"
@@ -109,8 +109,6 @@ def report_card(model_id: str) -> None:
     if len(evaluation.class_names) == 2:
         operating_point_panel(meta, evaluation)
     model_card_downloads(model_id)
-    with st.expander("What do these figures mean?"):
-        st.markdown(teaching_note("metrics"))
 
 
 def model_card_downloads(model_id: str) -> None:
@@ -239,6 +237,7 @@ def main() -> None:
 
     dataset = dataset_or_stop()
     st.title(f"Train on {plain(dataset.title)}")
+    plain_words("metrics", "What the report card's figures mean, in plain words")
     config = train_config_ui()
     pipeline = st.session_state.get(PIPELINE_KEY)
     use_pipeline = pipeline is not None and st.checkbox(

@@ -3,7 +3,8 @@ strategy, and the label-efficiency curve against training from scratch."""
 
 import streamlit as st
 
-from pages.common import model_id_or_prompt, plain, route_through_app, select_model, show_error, teaching_note
+from pages.common import model_id_or_prompt, plain, route_through_app, select_model, show_error
+from pages.teaching import plain_words
 from pages.widgets import job_is_running, job_panel
 
 RUN_KEY, CURVE_KEY, SHIFT_KEY = "tr_run_job", "tr_curve_job", "tr_shift"
@@ -143,6 +144,7 @@ def main() -> None:
     from core.models.store import read_meta
 
     st.title("Transfer")
+    plain_words("transfer", "Transfer, in plain words")
     model_id = model_id_or_prompt()
     if model_id is None:
         return
@@ -155,8 +157,6 @@ def main() -> None:
     shift_ui(meta, target, size)
     run_ui(meta, target, size)
     curve_ui(meta, target, size)
-    with st.expander("Transfer, in plain words"):
-        st.markdown(teaching_note("transfer"))
 
 
 route_through_app()

@@ -16,7 +16,7 @@ from tests.conftest import ROOT
 # Lowest first. A package may import its own modules and any package of a lower layer, never one beside or above.
 LAYERS = [
     {"errors"},
-    {"text", "registry", "params", "paths"},
+    {"text", "registry", "params", "paths", "lesson"},
     {"storage", "jobs", "keras_files"},
     {"steplist"},
     {"data"},

@@ -7,14 +7,23 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 COLOURSCALE = "RdBu_r"  # diverging: red = evidence for the class, blue = against, white = none
+HIGH_CONTRAST = [[0.0, "#0000ff"], [0.5, "#ffffff"], [1.0, "#ff0000"]]  # saturated ends, for a projector
 
 
 def _grey(image: np.ndarray) -> np.ndarray:
     return image[..., 0] if image.shape[-1] == 1 else image.mean(axis=-1)
 
 
-def overlay_figure(image: np.ndarray, attribution: np.ndarray, opacity: float = 0.6, title: str = "", segments=None):
-    """The image in grey with the attribution on top, a colour scale centred on zero, hover values."""
+def overlay_figure(
+    image: np.ndarray,
+    attribution: np.ndarray,
+    opacity: float = 0.6,
+    title: str = "",
+    segments=None,
+    high_contrast: bool = False,
+):
+    """The image in grey with the attribution on top, a colour scale centred on zero, hover values; with
+    ``high_contrast`` (presenter mode) fully saturated colours."""
     limit = float(np.abs(attribution).max()) or 1.0
     grey = _grey(image).astype(float)
     figure = go.Figure()
@@ -26,7 +35,7 @@ def overlay_figure(image: np.ndarray, attribution: np.ndarray, opacity: float = 
         go.Heatmap(
             z=attribution,
             customdata=grey,
-            colorscale=COLOURSCALE,
+            colorscale=HIGH_CONTRAST if high_contrast else COLOURSCALE,
             zmid=0.0,
             zmin=-limit,
             zmax=limit,

@@ -226,3 +226,24 @@ def test_a_newcomer_reaches_a_shap_overlay_on_a_chest_x_ray_in_three_clicks(serv
         model_box = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text="Model")
         assert model_box.get_by_role("combobox").input_value().startswith("Demo: PneumoniaMNIST")
         finish(browser, page)
+
+
+@pytest.mark.demo_models
+def test_the_lesson_runs_in_a_browser_guess_then_reveal(server):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser, page = browser_page(p, server)
+        page.goto(f"{server}/lesson")
+        expect(page.get_by_role("heading", name="Lesson")).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("Step 1 of 6").first).to_be_visible(timeout=30_000)
+        page.get_by_role("button", name="Next step").click()
+        expect(page.get_by_text("Step 2 of 6").first).to_be_visible(timeout=30_000)
+        expect(page.get_by_role("button", name="Reveal")).to_be_disabled(timeout=60_000)
+        page.get_by_test_id("stRadio").filter(has_text="Your call").get_by_text("pneumonia").click()
+        page.get_by_role("button", name="Reveal").click()
+        expect(page.get_by_text("The truth").first).to_be_visible(timeout=60_000)
+        expect(page.locator(".js-plotly-plot").first).to_be_visible()
+        page.get_by_role("button", name="Next image").click()
+        expect(page.get_by_text("of 1.").first).to_be_visible(timeout=30_000)
+        finish(browser, page)
