@@ -12,6 +12,7 @@ from core.registry import Registry
 Builder = Callable[[tuple[int, int, int], int], object]
 ARCHITECTURES: Registry[Builder] = Registry("architecture")
 DEFAULT_ARCH = "small_cnn"
+MOBILENET_MIN = 32  # Keras's MobileNetV2 refuses smaller inputs
 
 
 def _downsamplings(size: int) -> int:
@@ -85,22 +86,23 @@ def resnet(input_shape: tuple[int, int, int], num_classes: int):
 @ARCHITECTURES.add(
     "mobilenet_v2",
     "MobileNetV2 (width 0.35, ~0.4 M parameters) with a new head: depthwise-separable blocks made for phones. "
-    "The one that can start from ImageNet weights (--weights imagenet); needs images of 32 px or more.",
+    "The one that can start from ImageNet weights (--weights imagenet); smaller images are enlarged to its 32 px "
+    "minimum.",
 )
 def mobilenet_v2(input_shape: tuple[int, int, int], num_classes: int, pretrained: bool = False):
     from tensorflow import keras
 
     from core.models.pretrained import ALPHA, imagenet_weights
 
-    if input_shape[0] < 32:
-        raise MedLensError(f"MobileNetV2 needs images of 32 px or more; these are {input_shape[0]} px.")
-    weights = str(imagenet_weights(input_shape[0])) if pretrained else None
+    side = max(input_shape[0], MOBILENET_MIN)
+    weights = str(imagenet_weights(side)) if pretrained else None
     layers = keras.layers
     inputs = keras.Input(input_shape, name="image")
-    x = layers.Concatenate(name="to_rgb")([inputs] * 3) if input_shape[2] == 1 else inputs
+    x = layers.Resizing(side, side, name="to_min_size")(inputs) if side != input_shape[0] else inputs
+    x = layers.Concatenate(name="to_rgb")([x] * 3) if input_shape[2] == 1 else x
     x = layers.Rescaling(2.0, offset=-1.0, name="to_imagenet_range")(x)  # MobileNetV2 reads [-1, 1]
     body = keras.applications.MobileNetV2(
-        input_shape=(*input_shape[:2], 3), alpha=ALPHA, include_top=False, weights=weights, input_tensor=x
+        input_shape=(side, side, 3), alpha=ALPHA, include_top=False, weights=weights, input_tensor=x
     )
     x = layers.GlobalAveragePooling2D(name="gap")(body.output)
     x = layers.Dropout(0.3, name="dropout")(x)
