@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from pages.common import dataset_or_stop, plain, route_through_app, show_error
+from pages.common import current_dataset_name, dataset_or_stop, plain, route_through_app, show_error
+from pages.estimates import curve_estimate
 from pages.keys import PIPELINE_KEY
 from pages.teaching import plain_words
 from pages.widgets import job_is_running, job_panel, param_widgets
@@ -131,6 +132,9 @@ def _efficiency(job, dataset, pipeline, config):
     return run_experiment(dataset, pipeline, config, on_progress=job.report, should_stop=job.should_stop)
 
 
+CLASS_FRACTIONS = (0.1, 1.0)
+
+
 def efficiency_ui(pipeline, dataset) -> None:
     from core import jobs
     from core.augment.efficiency import DEFAULT_FRACTIONS, EfficiencyConfig, cached_rows
@@ -138,19 +142,19 @@ def efficiency_ui(pipeline, dataset) -> None:
 
     st.subheader("What does it buy? Accuracy with few labels")
     a, b, c = st.columns(3)
+    if st.button("Full settings (5 shares of labels, 3 seeds)", key="aug_eff_full"):
+        st.session_state["aug_fractions"], st.session_state["aug_eff_seeds"] = list(DEFAULT_FRACTIONS), 3
     fractions = a.multiselect(
-        "Labels used",
-        DEFAULT_FRACTIONS,
-        default=list(DEFAULT_FRACTIONS),
-        format_func=lambda f: f"{f:.0%}",
-        key="aug_fractions",
-    )
-    seeds = b.slider("Seeds", 1, 5, 3, key="aug_eff_seeds")
+        "Labels used", DEFAULT_FRACTIONS, default=list(CLASS_FRACTIONS), format_func=lambda f: f"{f:.0%}",
+        key="aug_fractions", help="Starts small for a shared server: two shares, one seed.",
+    )  # fmt: skip
+    seeds = b.slider("Seeds", 1, 5, 1, key="aug_eff_seeds")
     epochs = c.slider("Most epochs per run", 2, 30, 30, key="aug_eff_epochs")
     if not fractions:
         st.info("Pick at least one share of labels.")
         return
     config = EfficiencyConfig(tuple(sorted(fractions)), seeds, epochs=epochs)
+    st.caption(curve_estimate(dataset, config.plan().runs(), epochs, current_dataset_name()))
     if st.button("Run the experiment", key="aug_eff_run", disabled=job_is_running(JOB_KEY), type="primary"):
         st.session_state[JOB_KEY] = jobs.submit(_efficiency, dataset, pipeline, config, name="efficiency", seeded=True)
         st.rerun()

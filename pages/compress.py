@@ -2,7 +2,16 @@
 
 import streamlit as st
 
-from pages.common import load_model, model_id_or_prompt, plain, route_through_app, show_error
+from pages.common import (
+    current_dataset_name,
+    current_size,
+    load_model,
+    model_id_or_prompt,
+    plain,
+    route_through_app,
+    show_error,
+)
+from pages.estimates import search_estimate
 from pages.teaching import plain_words, term
 from pages.widgets import job_is_running, job_panel, param_widgets
 
@@ -49,7 +58,11 @@ def search_ui():
         "Size measured as", ["gzip", "bytes"], horizontal=True, key="cmp_metric",
         help="gzip: what a download costs (zeros and shared values compress); bytes: the raw file.",
     )  # fmt: skip
-    budget = right.slider("Candidates to measure", 1, len(GRID), 12, key="cmp_budget")
+    budget = right.slider(
+        "Candidates to measure", 1, len(GRID), 4, key="cmp_budget",
+        help=f"Starts at 4 for a shared server; up to {len(GRID)} measure the whole grid.",
+    )  # fmt: skip
+    search_estimate(GRID[:budget], current_dataset_name(), current_size())
     limits = clinical_limits_ui()
     if st.button("Find for me", type="primary", key="cmp_search", icon=":material/search:"):
         return SearchConfig(drop / 100.0, ratio, metric, budget, *limits)

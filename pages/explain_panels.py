@@ -1,5 +1,7 @@
 """The Explain page's lower panels: method grid, faithfulness, gallery (two-model drift: ``explain_two``)."""
 
+import time
+
 import streamlit as st
 
 from pages.common import plain
@@ -52,10 +54,12 @@ def faithfulness_panel(predictor, image, target, maps, background, seed, test_im
     if not maps:
         st.info("Pick at least one method above.")
         return
+    started = time.perf_counter()
     scored = faithfulness_of(predictor, image, target, maps, seed)
+    per_image = time.perf_counter() - started
     st.plotly_chart(faithfulness_curves(scored.curves), key="exp_faith")
     st.dataframe(scored.rows, hide_index=True, key="exp_faith_table")
-    ranking_panel(predictor, list(maps), background, seed, test_images[:SAMPLE])
+    ranking_panel(predictor, list(maps), background, seed, test_images, per_image)
     if predictor.keras is not None and st.button(
         "Sanity check: explain a randomised copy of the model", key="exp_sanity"
     ):
@@ -70,6 +74,7 @@ def faithfulness_panel(predictor, image, target, maps, background, seed, test_im
 
 
 RANK_KEY = "explain_rank_job"
+RANK_FACTOR = 2.0  # a rough ceiling: explaining an image costs at most about what scoring its faithfulness does
 
 
 def _rank(job, predictor, images, methods, seed, background):
@@ -78,12 +83,19 @@ def _rank(job, predictor, images, methods, seed, background):
     return rank_methods(predictor, images, methods, seed, background, job.report, job.should_stop)
 
 
-def ranking_panel(predictor, methods, background, seed, images) -> None:
-    """Rank the chosen methods over 16 test images, as a background job."""
+def ranking_panel(predictor, methods, background, seed, images, per_image: float) -> None:
+    """Rank the chosen methods over a few test images, as a background job, with an estimate from the time the
+    faithfulness scores of this image took (the ranking explains and scores each image the same way)."""
     from core import jobs
+    from core.models.estimate import words
 
-    if st.button(f"Rank these methods over {SAMPLE} test images", key="exp_rank_run"):
-        st.session_state[RANK_KEY] = jobs.submit(_rank, predictor, images, methods, seed, background, name="rank")
+    left, right = st.columns([1, 2])
+    count = left.slider("Images to rank over", 2, SAMPLE, 4, key="exp_rank_count")
+    estimate = words(RANK_FACTOR * per_image * count)
+    if right.button(f"Rank these methods over {count} test images ({estimate})", key="exp_rank_run"):
+        st.session_state[RANK_KEY] = jobs.submit(
+            _rank, predictor, images[:count], methods, seed, background, name="rank"
+        )
     job_panel(RANK_KEY, on_done=lambda job: st.dataframe(job.result, hide_index=True, key="exp_rank_table"))
 
 

@@ -107,9 +107,11 @@ def _curve(job, config):
 
 def curve_ui(meta, target: str, size: int) -> None:
     from core import jobs
+    from core.data import load
     from core.transfer.curve import CurveConfig, cached
     from core.transfer.strategies import STRATEGIES
     from core.viz.curve_figures import curve_chart
+    from pages.estimates import curve_estimate
 
     st.subheader("3 · How many labels does the transfer save?")
     a, b, c = st.columns(3)
@@ -119,16 +121,21 @@ def curve_ui(meta, target: str, size: int) -> None:
         format_func=lambda n: STRATEGIES.get(n).title,
         key="tr_curve_strategy",
     )
-    seeds = b.slider("Seeds", 1, 5, 3, key="tr_curve_seeds", help="Repeats with other subsets and initial weights.")
+    if st.button("Full settings (6 shares of labels, 3 seeds)", key="tr_curve_full"):
+        st.session_state["tr_curve_fractions"], st.session_state["tr_curve_seeds"] = list(FRACTIONS), 3
+    seeds = b.slider("Seeds", 1, 5, 1, key="tr_curve_seeds", help="Repeats with other subsets and initial weights.")
     epochs = c.slider("Most epochs per run", 1, 30, 15, key="tr_curve_epochs")
     fractions = st.multiselect(
-        "Labels used", FRACTIONS, default=[0.01, 0.1, 1.0], format_func=lambda f: f"{f:.0%}", key="tr_curve_fractions"
+        "Labels used", FRACTIONS, default=[0.1, 1.0], format_func=lambda f: f"{f:.0%}", key="tr_curve_fractions"
     )
     if not fractions:
         st.info("Pick at least one share of labels.")
         return
     config = CurveConfig(meta.id, target, size, strategy, tuple(sorted(fractions)), seeds, epochs)
-    st.caption(f"{len(config.plan().runs())} trainings; each finished one is kept, so nothing is computed twice.")
+    st.caption(
+        f"{curve_estimate(load(target, size), config.plan().runs(), epochs, target)} Each finished training is "
+        "kept, so nothing is computed twice."
+    )
     if st.button("Run the curve", key="tr_curve_run", disabled=job_is_running(CURVE_KEY)):
         st.session_state[CURVE_KEY] = jobs.submit(_curve, config, name="transfer curve", seeded=True)
         st.rerun()

@@ -67,3 +67,10 @@ def test_preview_of_picked_images_and_bad_indices():
     assert not at.exception and "Left: the original" in str(at.image[0].proto)
     at.text_input(key="aug_picked").input("x, 99999").run()
     assert not at.exception and "Give indices between 0 and 545" in texts(at.warning)
+
+
+def test_the_experiment_starts_small_with_an_estimate_and_the_full_settings_one_click_away():
+    at = open_page("augment", dataset="breastmnist")
+    assert "2 trainings, at most no estimate yet" in texts(at.caption)  # nothing trained here yet: no guess
+    at.button(key="aug_eff_full").click().run()
+    assert "15 trainings" in texts(at.caption)
