@@ -10,6 +10,8 @@ def curve_estimate(dataset, runs, epochs: int, dataset_name: str) -> str:
     per_epoch = seconds_per_epoch(dataset_name, dataset.image_shape[0])
     images = len(dataset.labels("train"))
     total = None if per_epoch is None else sum(training_seconds(per_epoch, epochs, f, images) for f, _, _ in runs)
+    if total is None:
+        return f"{len(runs)} trainings; {words(None)}."
     return f"{len(runs)} trainings, at most {words(total)} (early stopping usually ends sooner)."
 
 
