@@ -71,6 +71,6 @@ def test_preview_of_picked_images_and_bad_indices():
 
 def test_the_experiment_starts_small_with_an_estimate_and_the_full_settings_one_click_away():
     at = open_page("augment", dataset="breastmnist")
-    assert "2 trainings; no estimate yet" in texts(at.caption)  # nothing trained here yet: no guess
+    assert "4 trainings; no estimate yet" in texts(at.caption)  # nothing trained here yet: no guess
     at.button(key="aug_eff_full").click().run()
-    assert "15 trainings" in texts(at.caption)
+    assert "30 trainings" in texts(at.caption)  # 5 shares x 3 seeds x with and without
