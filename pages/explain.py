@@ -229,6 +229,8 @@ def _overlay_view(model_id, predictor, dataset, image, method, target, opacity, 
         image, attribution, opacity, title, None if segments is None else segments[0], presenting()
     )
     st.plotly_chart(figure, key="exp_overlay")
+    if "base_value" in result.extras:
+        st.caption(shap_reading(result.extras, dataset.class_names[target]))
     left, right = st.columns(2)
     png = explain_figures.overlay_png(image, attribution, opacity)
     left.download_button("Overlay (PNG)", png, file_name=f"{model_id}-{method}.png", key="exp_dl_png")
@@ -236,6 +238,21 @@ def _overlay_view(model_id, predictor, dataset, image, method, target, opacity, 
     np.save(buffer, result.maps)
     right.download_button("Maps (.npy)", buffer.getvalue(), file_name=f"{model_id}-{method}.npy", key="exp_dl_npy")
     st.markdown(spec.note)
+
+
+def shap_reading(extras: dict, class_name: str) -> str:
+    """What a SHAP map adds up to, on which scale."""
+    base, output = float(extras["base_value"][0]), float(extras["model_output"][0])
+    scale = "log-odds" if int(extras["log_odds"][0]) else "probability"
+    why = (
+        " (the prediction is saturated, so the log-odds scale shows what each region adds)"
+        if scale == "log-odds"
+        else ""
+    )
+    return (
+        f"On the {scale} scale{why}: with every region hidden the model gives '{plain(class_name)}' {base:.2f} (the "
+        f"base value); on this image {output:.2f}. Red and blue add up to the difference, {output - base:+.2f}."
+    )
 
 
 route_through_app()

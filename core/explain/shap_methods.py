@@ -23,23 +23,49 @@ def background(inputs: np.ndarray, context) -> np.ndarray:
     return np.stack([gaussian_filter(inputs[i], sigma=(sigma, sigma, 0)) for i in picks]).astype(np.float32)
 
 
+SATURATED = 0.95
+"""Above this probability (or below 1 - it) blurring a region barely moves the probability, so Shapley values on
+the probability scale are all tiny and one-signed; on the log-odds scale they are not."""
+
+
+def log_odds(probabilities: np.ndarray) -> np.ndarray:
+    """log(p / (1 - p)) per class (one against the rest), with 1 - p summed from the other classes' probabilities:
+    near certainty, 1 - p in float32 is 0 while the other classes still hold a measurable 1e-9."""
+    p = np.asarray(probabilities, dtype=np.float64)
+    others = (p[:, None, :] * (1.0 - np.eye(p.shape[1]))[None]).sum(axis=-1)
+    return (np.log(np.maximum(p, 1e-30)) - np.log(np.maximum(others, 1e-30))).astype(np.float32)
+
+
+def uses_log_odds(link: str, probability: float) -> bool:
+    return link == "log-odds" or (link == "auto" and not 1 - SATURATED < probability < SATURATED)
+
+
 def partition(predictor, inputs, targets, params, context):
+    """Shapley values of each region on the probability or, for a saturated prediction (``link`` auto), the
+    log-odds scale; extras say which, with the base value (everything hidden) and the model's output, so a reader
+    can check that the map adds up to output minus base."""
     import shap
 
     masker_kind = "blur(5,5)" if params["masker"] == "blur" else "inpaint_telea"
     masker = shap.maskers.Image(masker_kind, inputs.shape[1:])
-    explainer = shap.Explainer(lambda x: predictor(x), masker, algorithm="partition", seed=context.seed)
-    maps = []
+    scales = {False: lambda x: predictor(x), True: lambda x: log_odds(predictor(x))}
+    maps, bases, outputs, links = [], [], [], []
     for image, target in zip(inputs, targets, strict=True):
-        values = explainer(
+        logit = uses_log_odds(params["link"], float(predictor(image[np.newaxis])[0, int(target)]))
+        explainer = shap.Explainer(scales[logit], masker, algorithm="partition", seed=context.seed)
+        result = explainer(
             image[np.newaxis],
             max_evals=params["max_evals"],
             batch_size=params["batch_size"],
             outputs=[int(target)],
             silent=True,
-        ).values
-        maps.append(np.asarray(values)[0, ..., 0].sum(axis=-1))
-    return np.stack(maps).astype(np.float32), {}
+        )
+        maps.append(np.asarray(result.values)[0, ..., 0].sum(axis=-1))
+        bases.append(float(np.asarray(result.base_values).reshape(-1)[0]))
+        outputs.append(float(scales[logit](image[np.newaxis])[0, int(target)]))
+        links.append(int(logit))
+    extras = {"base_value": np.array(bases), "model_output": np.array(outputs), "log_odds": np.array(links)}
+    return np.stack(maps).astype(np.float32), extras
 
 
 def _pick_target(values, targets: np.ndarray) -> np.ndarray:
@@ -89,6 +115,14 @@ register(
         "SHAP Partition",
         (
             Param("masker", "choice", "blur", choices=("blur", "inpaint"), help="How hidden regions are filled."),
+            Param(
+                "link",
+                "choice",
+                "auto",
+                choices=("auto", "log-odds", "probability"),
+                help="The scale the regions share out: auto uses log-odds when the model is saturated (above 95 % "
+                "or below 5 %), where blurring a region barely moves the probability.",
+            ),
             Param("max_evals", "int", 500, 50, 5000, help="Model calls per image: more is finer and slower."),
             Param("batch_size", "int", 100, 1, 1000, help="Masked images per model call."),
         ),

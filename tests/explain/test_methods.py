@@ -86,3 +86,28 @@ def test_repeated_requests_come_from_the_cache(predictor, images, medlens_home):
     from_disk = explain(predictor, images, "occlusion", FAST["occlusion"])
     np.testing.assert_array_equal(from_disk.maps, first.maps)
     assert list((medlens_home / "cache" / "explain").rglob("*.npz"))
+
+
+def test_shap_reads_a_saturated_prediction_in_log_odds_and_adds_up(keras_model, images):
+    """A model pushed to ~100 % for one class: auto explains in log-odds, states base value and output, and the
+    map adds up to their difference (Shapley efficiency); asked for probabilities it stays on that scale."""
+    from tensorflow import keras
+
+    from core.explain.predictor import Predictor
+
+    saturated = keras.models.clone_model(keras_model)
+    saturated.set_weights(keras_model.get_weights())
+    head = saturated.layers[-1]
+    kernel, bias = head.get_weights()
+    head.set_weights([kernel, np.array([-8.0, 8.0], dtype=np.float32)])
+    predictor = Predictor(saturated)
+    assert predictor.on_images(images)[:, 1].min() > 0.95
+    settings = {**FAST["shap_partition"], "link": "auto"}
+    result = explain(predictor, images[:1], "shap_partition", settings, np.array([1]), use_cache=False)
+    assert int(result.extras["log_odds"][0]) == 1
+    difference = result.extras["model_output"][0] - result.extras["base_value"][0]
+    assert float(result.maps[0].sum()) == pytest.approx(difference, rel=1e-3, abs=1e-3)
+    plain = explain(predictor, images[:1], "shap_partition", {**settings, "link": "probability"}, np.array([1]),
+                    use_cache=False)  # fmt: skip
+    assert int(plain.extras["log_odds"][0]) == 0
+    assert abs(float(plain.maps[0].sum())) < abs(float(result.maps[0].sum()))
