@@ -98,7 +98,7 @@ def test_shap_reads_a_saturated_prediction_in_log_odds_and_adds_up(keras_model, 
     saturated = keras.models.clone_model(keras_model)
     saturated.set_weights(keras_model.get_weights())
     head = saturated.layers[-1]
-    kernel, bias = head.get_weights()
+    kernel = head.get_weights()[0]
     head.set_weights([kernel, np.array([-8.0, 8.0], dtype=np.float32)])
     predictor = Predictor(saturated)
     assert predictor.on_images(images)[:, 1].min() > 0.95
