@@ -9,6 +9,10 @@ import streamlit as st
 
 from pages.common import plain, show_error
 
+REFRESH_SECONDS = 2.0
+"""How often a running job's panel redraws: often enough to see it move, rarely enough that the page costs the
+job little CPU (with a browser on the same 2-core machine, redrawing every second slowed training measurably)."""
+
 
 def fresh_upload(upload, key: str) -> bool:
     """True on the first run that sees ``upload`` (a file, or a folder's list of files), False on later
@@ -59,7 +63,7 @@ def job_panel(
     """The one widget for the background job a page keeps in ``st.session_state[key]``.
 
     While it runs: a progress bar with its message, ``live(job)`` (e.g. a growing chart) and Cancel,
-    refreshed every second in a fragment, so the page never freezes. When it ends: once,
+    refreshed every ``REFRESH_SECONDS`` in a fragment, so the page never freezes. When it ends: once,
     ``on_first_done(job)`` for a success and a full rerun so the rest of the page sees the result; then
     ``on_done(job)`` for a success, a note for a cancel, one plain sentence for a failure.
     Returns the job when it succeeded (for results drawn in the page body), else None.
@@ -70,7 +74,7 @@ def job_panel(
     if job is None:
         return None
 
-    @st.fragment(run_every=None if job.done else 1.0)
+    @st.fragment(run_every=None if job.done else REFRESH_SECONDS)
     def panel() -> None:
         if not job.done:
             st.progress(job.progress, text=f"{label}{plain(job.message) or 'starting…'}")
