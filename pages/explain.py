@@ -228,7 +228,10 @@ def _overlay_view(model_id, predictor, dataset, image, method, target, opacity, 
     figure = explain_figures.overlay_figure(
         image, attribution, opacity, title, None if segments is None else segments[0], presenting()
     )
-    st.plotly_chart(figure, key="exp_overlay")
+    plain_image, overlay = st.columns([2, 3])
+    shown = image[..., 0] if image.shape[2] == 1 else image
+    plain_image.image(shown, caption="The image alone, at display size", width="stretch")
+    overlay.plotly_chart(figure, key="exp_overlay")
     if "base_value" in result.extras:
         st.caption(shap_reading(result.extras, dataset.class_names[target]))
     left, right = st.columns(2)
