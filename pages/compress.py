@@ -114,8 +114,9 @@ def _compressor(model_id: str, created: str):
 
 def _run_recipe(job, compressor, recipe):
     from core.compress.finetune import StepContext
+    from core.compress.run import RecipeProgress
 
-    return compressor.run(recipe, StepContext(compressor.seed, job.should_stop, lambda m: job.report(0.5, m)))
+    return compressor.run(recipe, StepContext(compressor.seed, job.should_stop, RecipeProgress(recipe, job.report)))
 
 
 def _run_search(job, compressor, config):

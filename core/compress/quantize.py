@@ -6,6 +6,8 @@ loses less. After pruning or clustering, QAT can preserve their zeros and shared
 (tfmot's collaborative optimisation schemes).
 """
 
+from collections.abc import Callable
+
 import numpy as np
 
 from core.compress.finetune import FINE_TUNING, StepContext, clone, fine_tune
@@ -23,8 +25,19 @@ def representative_images(dataset: Dataset, count: int = CALIBRATION_IMAGES, see
     return to_float(images[np.sort(picks)])
 
 
-def to_tflite(model, mode: str, dataset: Dataset | None = None, int8_io: bool = False, seed: int = 0) -> bytes:
-    """The model as a TFLite flatbuffer in ``mode``; int8 needs ``dataset`` for calibration."""
+CALIBRATION_REPORT_EVERY = 10
+
+
+def to_tflite(
+    model,
+    mode: str,
+    dataset: Dataset | None = None,
+    int8_io: bool = False,
+    seed: int = 0,
+    on_calibrate: Callable[[int, int], None] | None = None,
+) -> bytes:
+    """The model as a TFLite flatbuffer in ``mode``; int8 needs ``dataset`` for calibration, and reports
+    ``on_calibrate(done, total)`` as the converter reads its calibration images (the long part of an int8 export)."""
     import tensorflow as tf
 
     if mode not in EXPORT_MODES:
@@ -40,7 +53,9 @@ def to_tflite(model, mode: str, dataset: Dataset | None = None, int8_io: bool = 
         samples = representative_images(dataset, seed=seed)
 
         def representative():
-            for image in samples:
+            for done, image in enumerate(samples):
+                if on_calibrate is not None and done % CALIBRATION_REPORT_EVERY == 0:
+                    on_calibrate(done, len(samples))
                 yield [image[np.newaxis]]
 
         converter.representative_dataset = representative
@@ -76,7 +91,11 @@ def qat(model, dataset: Dataset, params: dict, context: StepContext):
 
 def export_step(model, dataset: Dataset, params: dict, context: StepContext) -> bytes:
     context.report(f"exporting to TFLite ({params['mode']})")
-    return to_tflite(model, params["mode"], dataset, params["int8_io"], context.seed)
+
+    def calibrating(done: int, total: int) -> None:
+        context.report(f"calibrating int8 on training images: {done} of {total}")
+
+    return to_tflite(model, params["mode"], dataset, params["int8_io"], context.seed, calibrating)
 
 
 register(

@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -253,3 +254,19 @@ class Compressor:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         return folder, model, measurement
+
+
+class RecipeProgress:
+    """A recipe's step messages as a fraction that moves (for ``StepContext.report``): each new phase (a step, the
+    measurement) is a share of the bar, and int8 calibration ("… 40 of 256") fills its phase as the converter reads
+    its images."""
+
+    def __init__(self, recipe: Recipe, report: Callable[[float, str], None]) -> None:
+        self.report, self.phases, self.done = report, len(recipe.steps) + 2, -1
+
+    def __call__(self, message: str) -> None:
+        counted = re.search(r"(\d+) of (\d+)$", message) if message.startswith("calibrating") else None
+        if counted is None:
+            self.done += 1
+        within = int(counted.group(1)) / max(int(counted.group(2)), 1) if counted else 0.0
+        self.report(min(0.99, (max(self.done, 0) + within) / self.phases), message)

@@ -73,3 +73,23 @@ def test_a_link_names_a_measured_file_only_by_its_hash(stored_int8, trained_mode
     for hostile in ("../../etc", "0" * 16, "", "ABCDEF0123456789", None):
         assert measured_file(key, hostile) is None
     assert measured_file("../x", result.artifact.parent.name) is None
+
+
+def test_a_recipe_progress_moves_through_its_phases_and_its_int8_calibration():
+    from core.compress.recipe import BUILTIN
+    from core.compress.run import RecipeProgress
+
+    seen = []
+    progress = RecipeProgress(BUILTIN["int8"], lambda fraction, message: seen.append(fraction))
+    for message in ("exporting to TFLite (int8)", *(f"calibrating int8 on training images: {i} of 256"
+                    for i in range(0, 256, 64)), "measuring int8 on the test split"):  # fmt: skip
+        progress(message)
+    assert seen == sorted(seen) and len(set(seen)) == len(seen) - 1 and seen[-1] < 1.0  # moves at every report
+
+
+def test_an_int8_export_reports_its_calibration(small_breast, tiny_model):
+    from core.compress.quantize import to_tflite
+
+    calls = []
+    to_tflite(tiny_model, "int8", small_breast, on_calibrate=lambda d, n: calls.append((d, n)))
+    assert calls and calls[0][0] == 0 and all(n == calls[0][1] for _, n in calls) and len(calls) >= 2
