@@ -158,7 +158,8 @@ def _prediction_view(column, predictor, dataset, image, caption, truth, meta) ->
     from core.models.clinical import decide
     from core.viz.explain_figures import probability_bars
 
-    probabilities = predictor.on_images(image)[0]
+    with column, st.spinner("Reading the image…"):  # a visible sign while the page reruns on a new image
+        probabilities = predictor.on_images(image)[0]
     predicted = int(probabilities.argmax())
     column.markdown(f"**{caption}** · true class: **{plain(truth or 'unknown')}**")
     column.markdown(f"Model says **{plain(dataset.class_names[predicted])}** ({probabilities[predicted]:.1%})")
