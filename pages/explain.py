@@ -18,6 +18,8 @@ from pages.teaching import plain_words, presenting
 from pages.widgets import param_widgets
 
 LINK_KEY = "exp_linked_index"
+DISPLAY_KEY = "exp_display"  # (caption, the uploaded image squared at up to DISPLAY_SIDE px): the overlay's backdrop
+DISPLAY_SIDE = 512
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -87,11 +89,21 @@ def image_picker_ui(dataset, probabilities_of):
             st.stop()
         frame, window = window_ui(decoded, "exp")
         try:
-            return fit_to(render(decoded, frame, window), dataset.image_shape, dataset.squaring), chosen[1], None
+            rendered = render(decoded, frame, window)
+            st.session_state[DISPLAY_KEY] = (chosen[1], display_square(rendered, dataset.squaring))
+            return fit_to(rendered, dataset.image_shape, dataset.squaring), chosen[1], None
         except MedLensError as error:
             show_error(error)
             st.stop()
     return _dataset_image_ui(dataset, probabilities_of)
+
+
+def display_square(rendered, squaring: str):
+    """The upload as the user sees it, squared by the dataset's rule, at up to ``DISPLAY_SIDE`` px."""
+    from core.data.square import resize_square, square
+
+    squared = square(rendered, squaring)
+    return resize_square(squared, min(squared.shape[0], DISPLAY_SIDE), squared.shape[2])
 
 
 def _dataset_image_ui(dataset, probabilities_of):
@@ -143,7 +155,7 @@ def _explain_image(model_id, meta, dataset, predictor, probabilities_of, image, 
     with right:
         method, target, opacity, settings, seed = _method_ui(predictor, dataset, predicted, caption)
     background = training_background(dataset, seed=seed)
-    _overlay_view(model_id, predictor, dataset, image, method, target, opacity, settings, seed, background)
+    _overlay_view(model_id, predictor, dataset, image, caption, method, target, opacity, settings, seed, background)
     chosen = compare_panel(predictor, image, target, background, seed, method)
     faithfulness_panel(predictor, image, target, chosen, background, seed, dataset.images("test"))
     shown = (image, method, settings, target, background, seed)
@@ -208,7 +220,7 @@ def _method_ui(predictor, dataset, predicted: int, caption: str):
     return method, target, opacity, settings, seed
 
 
-def _overlay_view(model_id, predictor, dataset, image, method, target, opacity, settings, seed, background):
+def _overlay_view(model_id, predictor, dataset, image, caption, method, target, opacity, settings, seed, background):
     """The chosen method's map over the image, with downloads."""
     import io
 
@@ -226,8 +238,13 @@ def _overlay_view(model_id, predictor, dataset, image, method, target, opacity, 
         st.stop()
     attribution, segments = result.maps[0], result.extras.get("segments")
     title = f"{spec.title} for '{dataset.class_names[target]}' ({result.seconds * 1000:.0f} ms)"
+    backdrop, shown_map = image, attribution
+    display = st.session_state.get(DISPLAY_KEY)
+    if display is not None and display[0] == caption and display[1].shape[0] > image.shape[0] and segments is None:
+        backdrop, shown_map = display[1], explain_figures.upsampled(attribution, display[1].shape[0])
+        title += f" · drawn over the image at {backdrop.shape[0]} px"
     figure = explain_figures.overlay_figure(
-        image, attribution, opacity, title, None if segments is None else segments[0], presenting()
+        backdrop, shown_map, opacity, title, None if segments is None else segments[0], presenting()
     )
     plain_image, overlay = st.columns([2, 3])
     shown = image[..., 0] if image.shape[2] == 1 else image

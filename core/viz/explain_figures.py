@@ -149,3 +149,12 @@ def probability_bars(class_names, probabilities) -> go.Figure:
     figure.update_yaxes(autorange="reversed")
     figure.update_layout(height=60 + 40 * len(values), margin={"l": 10, "r": 10, "t": 10, "b": 40})
     return figure
+
+
+def upsampled(attribution: np.ndarray, side: int) -> np.ndarray:
+    """A model-resolution map stretched smoothly (bilinear) to ``side`` x ``side``, to lie over the image as the
+    user sees it; the values keep their scale."""
+    from scipy.ndimage import zoom
+
+    factor = side / attribution.shape[0]
+    return zoom(attribution.astype(np.float32), (factor, side / attribution.shape[1]), order=1)[:side, :side]

@@ -100,6 +100,8 @@ def test_the_explain_page_takes_your_image_too(model):
     assert not at.exception
     assert "Model says" in texts(at.markdown) and len(at.get("plotly_chart")) >= 1
     assert "domain score" in texts(at.caption) + texts(at.warning)
+    specs = " ".join(chart.proto.spec for chart in at.get("plotly_chart"))
+    assert "drawn over the image at 64 px" in specs  # the 28 px map over the 64 px MR slice as the user sees it
 
 
 def test_a_folder_upload_becomes_a_dataset_with_its_splits(model):
