@@ -160,7 +160,7 @@ def test_home_data_and_train_load_in_a_browser(server):
 
         sidebar.get_by_role("link", name="Data", exact=True).click()
         expect(page.get_by_role("heading", name="PneumoniaMNIST")).to_be_visible(timeout=30_000)
-        expect(page.get_by_text("Class balance").first).to_be_visible()
+        expect(page.get_by_role("heading", name="Class balance")).to_be_visible()
         expect(page.get_by_text("4,708").first).to_be_visible()
         expect(sidebar.get_by_text("Dataset", exact=True).first).to_be_visible()  # the session pickers stay
 
