@@ -208,6 +208,13 @@ def _method_ui(predictor, dataset, predicted: int, caption: str):
         "Pin", key="exp_pin", help="Keep explaining this class on the next images instead of each one's prediction."
     )
     opacity = st.slider("Heatmap opacity", 0.0, 1.0, 0.6, 0.05, key="exp_opacity")
+    st.toggle(
+        "Same scale for every method (−1 … 1)",
+        value=True,
+        key="exp_relative",
+        help="Each map divided by its largest value, so methods with different units (Grad-CAM ±1, LIME ±0.01, "
+        "SHAP in millionths of a probability) share one symmetric colour scale. Off: each method's own values.",
+    )
     with st.expander("Method settings"):
         if method == "gradcam" and predictor.keras is not None:
             from core.explain.gradients import conv_layer_names
@@ -244,7 +251,13 @@ def _overlay_view(model_id, predictor, dataset, image, caption, method, target, 
         backdrop, shown_map = display[1], explain_figures.upsampled(attribution, display[1].shape[0])
         title += f" · drawn over the image at {backdrop.shape[0]} px"
     figure = explain_figures.overlay_figure(
-        backdrop, shown_map, opacity, title, None if segments is None else segments[0], presenting()
+        backdrop,
+        shown_map,
+        opacity,
+        title,
+        None if segments is None else segments[0],
+        presenting(),
+        st.session_state.get("exp_relative", True),
     )
     plain_image, overlay = st.columns([2, 3])
     shown = image[..., 0] if image.shape[2] == 1 else image

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from core.errors import ModelError
 from core.explain.base import METHODS
 from core.explain.faithfulness import score
 from core.explain.predictor import Predictor
@@ -66,6 +67,14 @@ def lineage(model_id: str) -> list[str]:
         lines.append(f"{meta.id}: {meta.dataset} {meta.size}px, {meta.format}, {how}")
         current = meta.parent
     return lines
+
+
+def _stored(model_id: str) -> bool:
+    try:
+        store.read_meta(model_id)
+    except ModelError:  # a deleted parent: no comparison, not a failed report
+        return False
+    return True
 
 
 def _png(pixels: np.ndarray, scale: int) -> bytes:
@@ -126,6 +135,8 @@ def build(
             ExplainedView(METHODS.get(method).title, png, faith.deletion_auc, faith.insertion_auc, faith.passes)
         )
     verdict = domain.verdict(model_id, image)
+    if compare_id is None and meta.format == "tflite" and meta.parent and _stored(meta.parent):
+        compare_id = meta.parent  # a compressed file's report sets its decision beside the original's
     warnings = [domain.warning(verdict, dataset_title)] if verdict is not None and not verdict.in_domain else []
     compared = None
     if compare_id:

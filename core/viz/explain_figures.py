@@ -21,10 +21,14 @@ def overlay_figure(
     title: str = "",
     segments=None,
     high_contrast: bool = False,
+    relative: bool = False,
 ):
     """The image in grey with the attribution on top, a colour scale centred on zero, hover values; with
-    ``high_contrast`` (presenter mode) fully saturated colours."""
+    ``high_contrast`` (presenter mode) fully saturated colours; with ``relative`` the map divided by its largest
+    absolute value, so every method reads on the same −1 … 1 scale (methods differ in units)."""
     limit = float(np.abs(attribution).max()) or 1.0
+    if relative:
+        attribution, limit = attribution / limit, 1.0
     grey = _grey(image).astype(float)
     figure = go.Figure()
     if image.shape[-1] == 3:
@@ -40,7 +44,7 @@ def overlay_figure(
             zmin=-limit,
             zmax=limit,
             opacity=opacity,
-            colorbar={"title": "attribution"},
+            colorbar={"title": "relative" if relative else "attribution"},
             hovertemplate="row %{y}, col %{x}<br>pixel %{customdata:.0f}<br>attribution %{z:.4f}<extra></extra>",
         )
     )
@@ -53,8 +57,10 @@ def overlay_figure(
         figure.add_scatter(
             x=cols, y=rows, mode="markers", marker={"size": 3, "color": "gold"}, name="superpixels", hoverinfo="skip"
         )
-    figure.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False, showgrid=False, zeroline=False)
-    figure.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
+    figure.update_yaxes(
+        autorange="reversed", scaleanchor="x", showticklabels=False, ticks="", showgrid=False, zeroline=False
+    )
+    figure.update_xaxes(showticklabels=False, ticks="", showgrid=False, zeroline=False)
     figure.update_layout(
         title=title, height=420, margin={"l": 10, "r": 10, "t": 40, "b": 10}, showlegend=False, plot_bgcolor="white"
     )
@@ -76,10 +82,10 @@ def method_grid(image: np.ndarray, maps: dict[str, np.ndarray], opacity: float =
                        hovertemplate=f"{name}<br>%{{z:.3f}} of its largest value<extra></extra>"),
             row=1, col=column,
         )  # fmt: skip
-    figure.update_yaxes(autorange="reversed", showticklabels=False, showgrid=False, zeroline=False)
+    figure.update_yaxes(autorange="reversed", showticklabels=False, ticks="", showgrid=False, zeroline=False)
     for column in range(1, len(names) + 1):  # square pixels in every panel
         figure.update_yaxes(scaleanchor="x" if column == 1 else f"x{column}", row=1, col=column)
-    figure.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
+    figure.update_xaxes(showticklabels=False, ticks="", showgrid=False, zeroline=False)
     figure.update_layout(plot_bgcolor="white", height=260, margin={"l": 10, "r": 10, "t": 40, "b": 10})
     return figure
 

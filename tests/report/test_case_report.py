@@ -80,3 +80,23 @@ def test_a_model_card_names_its_data_figures_use_and_limits(medlens_home, tmp_pa
         assert heading in text
     assert "not for diagnosis" in text
     assert "<h2>Limitations</h2>" in card.html(model.id)
+
+
+@pytest.mark.slow
+def test_a_compressed_models_report_sets_its_call_beside_the_original(medlens_home, tmp_path):
+    from core.compress.recipe import BUILTIN
+    from core.compress.run import Compressor
+    from core.compress.workflow import save_to_store
+    from core.data import load
+    from core.models import store
+
+    model = store_untrained("breastmnist")
+    result = Compressor(store.load(model.id), load("breastmnist")).run(BUILTIN["int8"])
+    small = save_to_store(result, store.read_meta(model.id))
+    image = tmp_path / "x.png"
+    image.write_bytes(files.image_bytes("PNG"))
+    out = tmp_path / "case.html"
+    last_json(run_cli("report", "--model", small.id, "--image", str(image), "--out", str(out),
+                      "--methods", "occlusion", "--json", home=medlens_home))  # fmt: skip
+    text = out.read_text()
+    assert f"Compared with {model.name}" in text and "int8" in text
