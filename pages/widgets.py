@@ -26,6 +26,17 @@ def fresh_upload(upload, key: str) -> bool:
     return True
 
 
+def with_glossary(help_text: str | None, label: str) -> str | None:
+    """A parameter's help with a link to the glossary when its name is a glossary word (sparsity, seed, …)."""
+    from core.lesson import GLOSSARY
+    from pages.teaching import term
+
+    word = next((w for w in GLOSSARY if w.lower() == label.lower()), None)
+    if word is None:
+        return help_text
+    return f"{help_text or ''} See {term(word)} in the glossary.".strip()
+
+
 def param_widgets(params, prefix: str, initial: dict | None = None) -> dict:
     """Widgets drawn from ``Param`` specs (a registry's own ranges and help); returns their values.
 
@@ -36,6 +47,7 @@ def param_widgets(params, prefix: str, initial: dict | None = None) -> dict:
         p = replace(spec, default=(initial or {}).get(spec.name, spec.default))
         key = f"{prefix}_{p.name}"
         label = p.name.replace("_", " ")
+        p = replace(p, help=with_glossary(p.help, label))
         if p.kind == "choice":
             values[p.name] = st.selectbox(label, p.choices, index=p.choices.index(p.default), key=key, help=p.help)
         elif p.kind == "bool":

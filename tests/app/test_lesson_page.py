@@ -46,3 +46,10 @@ def test_a_class_walks_the_steps_guesses_before_the_reveal_and_reads_the_glossar
     at.switch_page("pages/data.py").run()
     assert not at.exception and at.session_state["presenter"] is True
     assert any("font-size" in str(m.value) for m in at.markdown)
+
+
+def test_a_parameter_named_like_a_glossary_word_links_to_it():
+    from pages.widgets import with_glossary
+
+    assert "/lesson#sparsity" in with_glossary("Share of weights set to zero.", "sparsity")
+    assert with_glossary("Steps.", "warm up steps") == "Steps."
