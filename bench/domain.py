@@ -23,23 +23,24 @@ from core.models import demo, domain
 
 
 def figures(model_id: str) -> dict:
-    model, reference = domain.guard_for(model_id)
+    embedder, reference = domain.guard_for(model_id)
     own = load("pneumoniamnist")
     out = {
         "threshold": reference.threshold,
         "own_test_flagged": float(
-            np.mean([not v.in_domain for v in domain.judge(model, reference, own.images("test"))])
+            np.mean([not v.in_domain for v in domain.judge(embedder, reference, own.images("test"))])
         ),
     }
     for name in SAMPLES.names:
-        verdict = domain.verdict(model_id, model_input(SAMPLES.get(name)(), own.image_shape))
+        image = model_input(SAMPLES.get(name)(), own.image_shape)
+        verdict = domain.judge(embedder, reference, image[np.newaxis])[0]
         out[f"{name}_flagged"] = not verdict.in_domain
         out[f"{name}_score"] = round(verdict.score, 1)
     for other in ("breastmnist", "retinamnist"):
         images = load(other).images("test")[:300]
         if images.shape[-1] == 3:
             images = images.mean(axis=-1, keepdims=True).round().astype(np.uint8)
-        out[f"{other}_flagged"] = float(np.mean([not v.in_domain for v in domain.judge(model, reference, images)]))
+        out[f"{other}_flagged"] = float(np.mean([not v.in_domain for v in domain.judge(embedder, reference, images)]))
     return out
 
 

@@ -63,9 +63,9 @@ def copy_into_store(source: Path = DEMO_DIR) -> list[str]:
     if not enabled():
         return []
     root = paths.models_dir()
-    root.mkdir(parents=True, exist_ok=True)
-    if (root / MARKER).exists() or not source.is_dir():
+    if (root / MARKER).exists() or not source.is_dir():  # the app calls this on every rerun: one stat, usually
         return []
+    root.mkdir(parents=True, exist_ok=True)
     copied = []
     for folder in sorted(source.iterdir()):
         if not (folder / store.META_FILE).is_file() or (root / folder.name).exists():

@@ -93,9 +93,10 @@ def stage_embedder(model):
     return keras.Model(model.inputs, tf.concat([tf.reshape(p, [-1, p.shape[-1]]) for p in pooled], axis=1))
 
 
-def features(model, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """The guard's features of uint8 NHWC images."""
-    outputs = stage_embedder(model).predict(to_float(images), batch_size=batch_size, verbose=0)
+def features(embedder, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
+    """The guard's features of uint8 NHWC images, read by a ``stage_embedder`` (built once per model: building it
+    per call made a new Keras model and traced its predict function on every page rerun)."""
+    outputs = embedder.predict(to_float(images), batch_size=batch_size, verbose=0)
     return np.asarray(outputs, dtype=np.float64).reshape(len(images), -1)
 
 
@@ -103,16 +104,17 @@ def fit(model, dataset: Dataset, seed: int = 0) -> DomainReference:
     """The reference from (up to ``MAX_FIT_IMAGES``) training images, the threshold from validation."""
     from sklearn.covariance import LedoitWolf
 
+    embedder = stage_embedder(model)
     labels = dataset.labels("train")
     chosen = np.sort(np.random.default_rng(seed).permutation(len(labels))[:MAX_FIT_IMAGES])
-    train = features(model, np.asarray(dataset.images("train")[chosen]))
+    train = features(embedder, np.asarray(dataset.images("train")[chosen]))
     labels = labels[chosen]
     present = [c for c in range(dataset.num_classes) if np.any(labels == c)]
     means = np.stack([train[labels == c].mean(axis=0) for c in present])
     centred = train - means[np.searchsorted(present, labels)]
     precision = LedoitWolf().fit(centred).precision_
     reference = DomainReference(means, precision, 0.0)
-    val = reference.scores(features(model, np.asarray(dataset.images("val"))))
+    val = reference.scores(features(embedder, np.asarray(dataset.images("val"))))
     return DomainReference(means, precision, float(np.quantile(val, QUANTILE)))
 
 
@@ -127,13 +129,13 @@ def reference_for(model, dataset: Dataset, folder: Path) -> DomainReference:
     return reference
 
 
-def judge(model, reference: DomainReference, images: np.ndarray) -> list[Verdict]:
-    scores = reference.scores(features(model, images))
+def judge(embedder, reference: DomainReference, images: np.ndarray) -> list[Verdict]:
+    scores = reference.scores(features(embedder, images))
     return [Verdict(bool(s <= reference.threshold), float(s), reference.threshold) for s in scores]
 
 
 def guard_for(model_id: str):
-    """``(keras model, reference)`` that judge images for a stored model, or None when it has no Keras model to
+    """``(stage embedder, reference)`` that judge images for a stored model, or None when it has no Keras model to
     read features from (a TFLite file whose parent is gone). A TFLite file is judged by its Keras parent: the
     same training images, the same domain."""
     from core.data import load
@@ -148,7 +150,7 @@ def guard_for(model_id: str):
         model = store.load(source.id)
     except MedLensError:
         return None
-    return model, reference_for(model, load(source.dataset, source.size), source.path)
+    return stage_embedder(model), reference_for(model, load(source.dataset, source.size), source.path)
 
 
 def verdict(model_id: str, image: np.ndarray) -> Verdict | None:

@@ -34,8 +34,8 @@ def trained(pneumonia, tmp_path_factory):
 def test_other_modalities_are_flagged_and_few_of_its_own_test_images(trained, pneumonia, monkeypatch):
     home, model = trained
     monkeypatch.setenv("MEDLENS_HOME", str(home))
-    keras_model, reference = domain.guard_for(model.meta.id)
-    flagged = np.mean([not v.in_domain for v in domain.judge(keras_model, reference, pneumonia.images("test"))])
+    embedder, reference = domain.guard_for(model.meta.id)
+    flagged = np.mean([not v.in_domain for v in domain.judge(embedder, reference, pneumonia.images("test"))])
     assert flagged <= 0.05
     for name in SAMPLES.names:
         verdict = domain.verdict(model.meta.id, model_input(SAMPLES.get(name)(), (28, 28, 1)))
