@@ -128,8 +128,12 @@ def preview_ui(pipeline, dataset) -> None:
 
 def _efficiency(job, dataset, pipeline, config):
     from core.augment.efficiency import run_experiment
+    from core.compute.config import from_env
 
-    return run_experiment(dataset, pipeline, config, on_progress=job.report, should_stop=job.should_stop)
+    compute = from_env()
+    return run_experiment(
+        dataset, pipeline, config, compute=compute, on_progress=job.report, should_stop=job.should_stop
+    )
 
 
 CLASS_FRACTIONS = (0.1, 1.0)

@@ -121,8 +121,9 @@ def _run_recipe(job, compressor, recipe):
 
 def _run_search(job, compressor, config):
     from core.compress.search import search
+    from core.compute.config import from_env
 
-    return search(compressor, config, on_progress=job.report, should_stop=job.should_stop)
+    return search(compressor, config, compute=from_env(), on_progress=job.report, should_stop=job.should_stop)
 
 
 def compress_panel() -> None:

@@ -100,9 +100,10 @@ def _result(result: dict) -> None:
 
 
 def _curve(job, config):
+    from core.compute.config import from_env
     from core.transfer.curve import run
 
-    return run(config, on_progress=job.report, should_stop=job.should_stop)
+    return run(config, compute=from_env(), on_progress=job.report, should_stop=job.should_stop)
 
 
 def curve_ui(meta, target: str, size: int) -> None:

@@ -18,7 +18,7 @@ LAYERS = [
     {"errors"},
     {"text", "registry", "params", "paths", "lesson"},
     {"storage", "jobs", "keras_files"},
-    {"steplist"},
+    {"steplist", "compute"},
     {"data"},
     {"inputs"},
     {"models"},

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from core import paths
 from core.augment.pipeline import Pipeline
+from core.compute.config import ComputeConfig
+from core.compute.executor import TrialContext
 from core.data.dataset import Dataset
 from core.models.curve import DEFAULT_FRACTIONS, CurvePlan, run_curve, stored_records, stratified_subset, summarise
 from core.models.metrics import evaluate
@@ -68,21 +70,38 @@ def run_one(
     }
 
 
+@dataclass(frozen=True)
+class EfficiencyTrial:
+    """One run of the experiment as a picklable trial: the dataset is the shared input, shipped once."""
+
+    pipeline: Pipeline
+    config: EfficiencyConfig
+
+    def __call__(self, item: tuple[float, int, str], dataset: Dataset, context: TrialContext) -> dict:
+        fraction, seed, arm = item
+        return run_one(dataset, self.pipeline, self.config, fraction, seed, arm, context.should_stop)
+
+
 def run_experiment(
     dataset: Dataset,
     pipeline: Pipeline,
     config: EfficiencyConfig = EfficiencyConfig(),
     *,
+    compute: ComputeConfig | None = None,
     on_progress: Callable[[float, str], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> list[dict]:
     """Rows per fraction with mean and std of test accuracy and AUC, with and without the pipeline."""
-
-    def one(fraction: float, seed: int, arm: str) -> dict:
-        return run_one(dataset, pipeline, config, fraction, seed, arm, should_stop)
-
     folder = experiment_folder(dataset, pipeline, config)
-    records = run_curve(folder, config.plan(), one, on_progress=_worded(on_progress), should_stop=should_stop)
+    records = run_curve(
+        folder,
+        config.plan(),
+        EfficiencyTrial(pipeline, config),
+        dataset,
+        compute=compute,
+        on_progress=_worded(on_progress),
+        should_stop=should_stop,
+    )
     return summarise(records, config.plan(), gain=("with", "without"))
 
 

@@ -4,7 +4,7 @@ import argparse
 from typing import Any
 
 from core.cli.output import fractions, print_table, step_progress
-from core.cli.shared import Parents
+from core.cli.shared import Parents, compute_config
 from core.storage import atomic_write
 
 
@@ -20,7 +20,9 @@ def register(sub, parents: Parents) -> None:
     show.add_argument("--per-class", type=int, default=2, help="source images per class")
     show.add_argument("--draws", type=int, default=4, help="augmented draws per image")
     show.set_defaults(handler=preview)
-    measure = actions.add_parser("efficiency", parents=[*common, parents.quiet], help="accuracy with and without it")
+    measure = actions.add_parser(
+        "efficiency", parents=[*common, parents.quiet, parents.compute], help="accuracy with and without it"
+    )
     measure.add_argument(
         "--pipeline", required=True, help=f"a pipeline JSON file or a preset: {', '.join(PRESETS.names)}"
     )
@@ -76,7 +78,7 @@ def efficiency(args: argparse.Namespace) -> dict[str, Any]:
 
     progress = step_progress(args.quiet)
 
-    rows = run_experiment(dataset, pipeline, config, on_progress=progress)
+    rows = run_experiment(dataset, pipeline, config, compute=compute_config(args), on_progress=progress)
     if not args.json:
         print_table(
             [{k: (f"{v:.4f}" if isinstance(v, float) else v) for k, v in row.items()} for row in rows],

@@ -4,13 +4,15 @@ import argparse
 from typing import Any
 
 from core.cli.output import print_table
-from core.cli.shared import Parents, stored_predictor
+from core.cli.shared import Parents, compute_config, stored_predictor
 
 
 def register(sub, parents: Parents) -> None:
     p = sub.add_parser("bench", help="measure speed (and, for explain, faithfulness)")
     targets = p.add_subparsers(dest="target", required=True)
-    explain = targets.add_parser("explain", parents=[parents.json, parents.seed], help="ms per image and faithfulness")
+    explain = targets.add_parser(
+        "explain", parents=[parents.json, parents.seed, parents.compute], help="ms per image and faithfulness"
+    )
     explain.add_argument("--model", required=True)
     explain.add_argument("--images", type=int, default=16)
     explain.set_defaults(handler=bench_explain)
@@ -42,7 +44,7 @@ def bench_explain(args: argparse.Namespace) -> dict[str, Any]:
     from core.explain import benchmark
 
     predictor, dataset, meta = stored_predictor(args.model)
-    report = benchmark.run(predictor, dataset, images=args.images, seed=args.seed)
+    report = benchmark.run(predictor, dataset, images=args.images, seed=args.seed, compute=compute_config(args))
     if not args.json:
         rows = [{"method": name, **values} for name, values in report["methods"].items()]
         print_table(rows, ["method", "ms_per_image", "deletion_auc", "insertion_auc", "beats_random"])

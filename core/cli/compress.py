@@ -4,7 +4,7 @@ import argparse
 from typing import Any
 
 from core.cli.output import print_table, step_progress
-from core.cli.shared import Parents
+from core.cli.shared import Parents, compute_config
 
 
 def register(sub, parents: Parents) -> None:
@@ -18,7 +18,9 @@ def register(sub, parents: Parents) -> None:
     run.add_argument("--recipe", required=True, help=f"a recipe JSON file or one of: {', '.join(BUILTIN.names)}")
     run.add_argument("--save", action="store_true", help="put the compressed model into the store")
     run.set_defaults(handler=run_recipe)
-    find = actions.add_parser("search", parents=common, help="measure the recipe grid and recommend one")
+    find = actions.add_parser(
+        "search", parents=[*common, parents.compute], help="measure the recipe grid and recommend one"
+    )
     find.add_argument("--model", required=True)
     find.add_argument("--max-drop", type=float, default=0.01, help="accuracy it may lose (0.01 = 1 point)")
     find.add_argument("--target-ratio", type=float, default=10.0, help="times smaller than the float32 TFLite file")
@@ -46,7 +48,7 @@ def search_recipes(args: argparse.Namespace) -> dict[str, Any]:
         args.max_sens_drop,
         args.max_ece_rise,
     )
-    found = search(compressor, config, on_progress=step_progress(args.quiet))
+    found = search(compressor, config, compute=compute_config(args), on_progress=step_progress(args.quiet))
     if not args.json:
         print_table(
             [

@@ -12,6 +12,7 @@ class Parents:
     dataset: argparse.ArgumentParser
     seed: argparse.ArgumentParser
     quiet: argparse.ArgumentParser
+    compute: argparse.ArgumentParser  # --executor and --workers, on every sweep
 
 
 def parents() -> Parents:
@@ -20,7 +21,7 @@ def parents() -> Parents:
     def parser() -> argparse.ArgumentParser:
         return argparse.ArgumentParser(add_help=False)
 
-    json_flag, dataset, seed, quiet = parser(), parser(), parser(), parser()
+    json_flag, dataset, seed, quiet, compute = parser(), parser(), parser(), parser(), parser()
     json_flag.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     dataset.add_argument("--dataset", default=DEFAULT_DATASET, help="a MedMNIST subset or an imported dataset")
     dataset.add_argument(
@@ -28,7 +29,17 @@ def parents() -> Parents:
     )
     seed.add_argument("--seed", type=int, default=0)
     quiet.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
-    return Parents(json_flag, dataset, seed, quiet)
+    compute.add_argument(
+        "--executor", choices=["local", "ray"], help="where trials run (default: MEDLENS_EXECUTOR, else local)"
+    )
+    compute.add_argument("--workers", type=int, help="ray: CPUs of the local cluster (default: every core)")
+    return Parents(json_flag, dataset, seed, quiet, compute)
+
+
+def compute_config(args: argparse.Namespace):
+    from core.compute.config import from_env
+
+    return from_env(args.executor, args.workers)
 
 
 def stored_predictor(model_id: str):

@@ -4,7 +4,7 @@ import argparse
 from typing import Any
 
 from core.cli.output import epoch_progress, fractions, print_table, step_progress
-from core.cli.shared import Parents
+from core.cli.shared import Parents, compute_config
 
 
 def register(sub, parents: Parents) -> None:
@@ -24,7 +24,9 @@ def register(sub, parents: Parents) -> None:
     run.add_argument("--input", default="native", choices=INPUT_RULES, help="read the target at its size or resize")
     run.set_defaults(handler=transfer_run)
 
-    curve = actions.add_parser("curve", parents=common, help="accuracy and AUC vs labels: strategy vs scratch")
+    curve = actions.add_parser(
+        "curve", parents=[*common, parents.compute], help="accuracy and AUC vs labels: strategy vs scratch"
+    )
     curve.add_argument("--source", required=True)
     curve.add_argument("--strategy", default="full_fine_tune", choices=[n for n in STRATEGIES.names if n != "scratch"])
     curve.add_argument("--fractions", default=",".join(f"{f:g}" for f in DEFAULT_FRACTIONS))
@@ -66,7 +68,7 @@ def transfer_curve(args: argparse.Namespace) -> dict[str, Any]:
         args.epochs,
         args.input,
     )
-    rows = run(config, on_progress=step_progress(args.quiet))
+    rows = run(config, compute=compute_config(args), on_progress=step_progress(args.quiet))
     if not args.json:
         columns = ["fraction", "train_images"]
         for metric in ("test_accuracy", "test_auc"):

@@ -8,11 +8,14 @@ measured, each through the on-disk cache, so a repeated search costs nothing.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from core.compress.candidates import CandidateTrial, CompressionInputs, Outcome, write_entry
 from core.compress.figures import FIGURES
-from core.compress.finetune import StepContext
 from core.compress.recipe import BUILTIN, Recipe, Step
-from core.compress.run import CompressionResult, Compressor
-from core.errors import Cancelled, MedLensError
+from core.compress.run import CompressionResult, Compressor, cache_folder
+from core.compute.config import ComputeConfig
+from core.compute.executor import Sweep
+from core.compute.run import run_trials
+from core.errors import MedLensError
 
 
 def _chain(name: str, prune: float = 0.0, clusters: int = 0, lowrank: float = 0.0, mode: str = "int8") -> Recipe:
@@ -166,28 +169,29 @@ def search(
     compressor: Compressor,
     config: SearchConfig = SearchConfig(),
     *,
+    compute: ComputeConfig | None = None,
     on_progress: Callable[[float, str], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> SearchResult:
-    should_stop = should_stop or (lambda: False)
-    results: list[CompressionResult] = []
-    skipped: list[str] = []
-    grid = GRID[: config.budget]
-    for index, recipe in enumerate(grid):
-        if should_stop():
-            raise Cancelled("The search was cancelled; every candidate measured so far is cached.")
+    """Measure the first ``config.budget`` recipes of the grid (each a trial on the ``compute`` executor; results
+    land in this process's cache either way) and recommend one."""
+    compute = compute or ComputeConfig()
+    grid = [recipe for recipe in GRID[: config.budget] if compressor.cached(recipe) is None]
+    if grid:
+        compressor.baseline()
+        shared = compressor if compute.executor == "local" else CompressionInputs.of(compressor)
 
-        def report(message: str, index=index, name=recipe.name) -> None:
-            if on_progress:
-                on_progress(index / len(grid), f"{index + 1}/{len(grid)} {name}: {message}")
+        def keep(index: int, outcome: Outcome) -> None:
+            if outcome.files:
+                write_entry(cache_folder(compressor.key, grid[index], compressor.seed), outcome.files)
 
-        report("starting")
-        try:
-            results.append(compressor.run(recipe, StepContext(compressor.seed, should_stop, report)))
-        except Cancelled:
-            raise
-        except MedLensError as error:
-            skipped.append(f"{recipe.name}: {error}")
+        cancelled = "The search was cancelled; every candidate measured so far is cached."
+        sweep = Sweep(CandidateTrial(), grid, shared, [r.name for r in grid], cancelled)
+        outcomes = run_trials(sweep, compute, on_result=keep, on_progress=on_progress, should_stop=should_stop)
+    else:
+        outcomes = []
+    skipped = [outcome.skipped for outcome in outcomes if outcome.skipped]
+    results = [hit for recipe in GRID[: config.budget] if (hit := compressor.cached(recipe)) is not None]
     if on_progress:
         on_progress(1.0, "done")
     recommended, verdict = recommend(results, config)

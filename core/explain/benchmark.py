@@ -7,9 +7,15 @@ except for the final repeated-request timing.
 
 import statistics
 import time
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
+from core.compute.config import ComputeConfig
+from core.compute.executor import Sweep, TrialContext
+from core.compute.payload import ModelPayload
+from core.compute.run import run_trials
 from core.data.dataset import Dataset, to_float
 from core.explain import faithfulness
 from core.explain.base import METHODS
@@ -29,36 +35,85 @@ BENCH_SETTINGS = {
 }
 
 
-def run(predictor: Predictor, dataset: Dataset, images: int = 16, seed: int = 0, split: str = "test") -> dict:
-    from core.errors import MedLensError
+@dataclass(frozen=True)
+class BenchInputs:
+    """What every method's trial reads, shipped once: the model (a ``Predictor`` here, a payload for a worker)
+    and the images, their targets and the SHAP background."""
 
-    picks = dataset.images(split)[: images + 1]
-    inputs = to_float(picks)
-    background = training_background(dataset, seed=seed)
-    targets = predictor(inputs).argmax(axis=1)
-    report: dict = {"images": images, "methods": {}}
-    random_scores = []
-    for method in METHODS.names:
+    model: Any  # Predictor (local) or (ModelPayload | bytes of a TFLite file, name) for a worker
+    picks: np.ndarray
+    targets: np.ndarray
+    background: np.ndarray
+    seed: int
+
+    def predictor(self) -> Predictor:
+        if isinstance(self.model, Predictor):
+            return self.model
+        model, name = self.model
+        if isinstance(model, ModelPayload):
+            return Predictor(model.load(), name=name)
+        return Predictor(tflite=model, name=name)
+
+    def shipped(self) -> "BenchInputs":
+        """The same inputs with the model as bytes, for the object store."""
+        predictor = self.predictor()
+        model = ModelPayload.from_model(predictor.keras) if predictor.keras is not None else predictor.tflite_bytes
+        return replace(self, model=(model, predictor.name))
+
+
+@dataclass(frozen=True)
+class MethodTrial:
+    """One method over every image: the median time per image and the faithfulness scores of its maps."""
+
+    def __call__(self, method: str, shared: BenchInputs, context: TrialContext) -> dict:
+        from core.errors import MedLensError
+
+        predictor, picks, seed = shared.predictor(), shared.picks, shared.seed
         settings = BENCH_SETTINGS.get(method, {})
-        try:
-            explain(predictor, picks[:1], method, settings, seed=seed, background=background, use_cache=False)
+        try:  # one warm-up image, so TensorFlow's tracing is not timed
+            explain(predictor, picks[:1], method, settings, seed=seed, background=shared.background, use_cache=False)
         except MedLensError as error:
-            report["methods"][method] = {"error": str(error)}
-            continue
+            return {"error": str(error)}
         times, maps = [], []
-        for index in range(1, images + 1):
+        for index in range(1, len(picks)):
+            context.report(index / len(picks), f"image {index} of {len(picks) - 1}")
             started = time.perf_counter()
-            result = explain(
-                predictor, picks[index : index + 1], method, settings, seed=seed, background=background, use_cache=False
-            )
+            one = picks[index : index + 1]
+            result = explain(predictor, one, method, settings, seed=seed, background=shared.background, use_cache=False)
             times.append(time.perf_counter() - started)
             maps.append(result.maps[0])
-        scores = faithfulness.score(predictor, inputs[1:], targets[1:], np.stack(maps), seed=seed)
-        if not random_scores:
-            random_scores = scores
-        mean = faithfulness.mean_score(scores)
+        scores = faithfulness.score(predictor, to_float(picks[1:]), shared.targets[1:], np.stack(maps), seed=seed)
+        return {"times": times, "scores": scores}
+
+
+def run(
+    predictor: Predictor,
+    dataset: Dataset,
+    images: int = 16,
+    seed: int = 0,
+    split: str = "test",
+    compute: ComputeConfig | None = None,
+    on_progress=None,
+) -> dict:
+    """Every method over ``images`` test images, one trial per method on the ``compute`` executor (a trial's
+    times are its own worker's: on a busy machine they grow with the number of workers)."""
+    picks = dataset.images(split)[: images + 1]
+    targets = predictor(to_float(picks)).argmax(axis=1)
+    inputs = BenchInputs(predictor, picks, targets, training_background(dataset, seed=seed), seed)
+    compute = compute or ComputeConfig()
+    shared = inputs if compute.executor == "local" else inputs.shipped()
+    sweep = Sweep(MethodTrial(), METHODS.names, shared, METHODS.names)
+    outcomes = run_trials(sweep, compute, on_progress=on_progress)
+    report: dict = {"images": images, "executor": compute.executor, "methods": {}}
+    random_scores = []
+    for method, outcome in zip(METHODS.names, outcomes, strict=True):
+        if "error" in outcome:
+            report["methods"][method] = outcome
+            continue
+        random_scores = random_scores or outcome["scores"]
+        mean = faithfulness.mean_score(outcome["scores"])
         report["methods"][method] = {
-            "ms_per_image": round(statistics.median(times) * 1000, 2),
+            "ms_per_image": round(statistics.median(outcome["times"]) * 1000, 2),
             "deletion_auc": round(mean.deletion_auc, 4),
             "insertion_auc": round(mean.insertion_auc, 4),
             "beats_random": mean.passes,
@@ -69,12 +124,17 @@ def run(predictor: Predictor, dataset: Dataset, images: int = 16, seed: int = 0,
             "deletion_auc": round(chance.random_deletion_auc, 4),
             "insertion_auc": round(chance.random_insertion_auc, 4),
         }
+    report["cached_request_ms"] = cached_request_ms(predictor, picks, seed)
+    report["methods_beating_random"] = sorted(m for m, r in report["methods"].items() if r.get("beats_random"))
+    return report
+
+
+def cached_request_ms(predictor: Predictor, picks: np.ndarray, seed: int) -> float:
+    """The median time of a repeated SHAP Partition request, answered from the cache."""
     explain(predictor, picks[1:2], "shap_partition", BENCH_SETTINGS["shap_partition"], seed=seed)
     repeats = []
     for _ in range(20):
         started = time.perf_counter()
         explain(predictor, picks[1:2], "shap_partition", BENCH_SETTINGS["shap_partition"], seed=seed)
         repeats.append(time.perf_counter() - started)
-    report["cached_request_ms"] = round(statistics.median(repeats) * 1000, 3)
-    report["methods_beating_random"] = sorted(m for m, r in report["methods"].items() if r.get("beats_random"))
-    return report
+    return round(statistics.median(repeats) * 1000, 3)

@@ -19,6 +19,7 @@ class Predictor:
         if stored is not None:  # a stored TFLite model: predicted through its own interpreter
             keras_model, tflite = None, stored.flatbuffer
         self.keras = keras_model
+        self.tflite_bytes = tflite  # None for a Keras model: what a worker is sent to rebuild this predictor
         self.name = name
         if keras_model is not None:
             from core.keras_files import model_hash

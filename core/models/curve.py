@@ -13,8 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
+from core.compute.config import ComputeConfig
+from core.compute.executor import Sweep, TrialContext
+from core.compute.run import run_trials
 from core.data.dataset import Dataset, Split
-from core.errors import Cancelled, MedLensError
+from core.errors import MedLensError
 from core.storage import atomic_write
 
 DEFAULT_FRACTIONS = (0.01, 0.05, 0.1, 0.25, 1.0)
@@ -54,8 +57,9 @@ class CurvePlan:
         return [(f, s, arm) for f in self.fractions for s in range(self.seeds) for arm in self.arms]
 
 
-RunOne = Callable[[float, int, str], dict]
-"""``(fraction, seed, arm) -> record`` with at least ``train_images`` and the ``METRICS``."""
+RunOne = Callable[[tuple[float, int, str], object, TrialContext], dict]
+"""A picklable trial ``((fraction, seed, arm), shared, context) -> record`` with at least ``train_images`` and
+the ``METRICS``; ``shared`` (the target data, a source model) travels to workers once."""
 
 
 def run_file(folder: Path, fraction: float, seed: int, arm: str) -> Path:
@@ -66,28 +70,31 @@ def run_curve(
     folder: Path,
     plan: CurvePlan,
     run_one: RunOne,
+    shared: object = None,
     *,
+    compute: ComputeConfig | None = None,
     on_progress: Callable[[float, str], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> list[dict]:
-    """Every run of ``plan``, read from ``folder`` or computed by ``run_one`` and written there at once."""
-    records = []
+    """Every run of ``plan``, read from ``folder`` or computed by ``run_one`` on the ``compute`` executor and
+    written there by this process as each finishes (whichever executor ran it)."""
     runs = plan.runs()
-    for index, (fraction, seed, arm) in enumerate(runs):
-        if should_stop and should_stop():
-            raise Cancelled("The experiment was cancelled; finished runs are kept and will not be recomputed.")
-        if on_progress:
-            on_progress(index / len(runs), f"{fraction:.0%} of labels, seed {seed}, {arm}")
-        path = run_file(folder, fraction, seed, arm)
-        if path.is_file():
-            records.append(json.loads(path.read_text()))
-            continue
-        record = {"fraction": fraction, "seed": seed, "arm": arm} | run_one(fraction, seed, arm)
-        atomic_write(path, json.dumps(record))
-        records.append(record)
-    if on_progress:
+    missing = [run for run in runs if not run_file(folder, *run).is_file()]
+
+    def keep(index: int, record: dict) -> None:
+        fraction, seed, arm = missing[index]
+        atomic_write(
+            run_file(folder, fraction, seed, arm), json.dumps({"fraction": fraction, "seed": seed, "arm": arm} | record)
+        )
+
+    labels = [f"{fraction:.0%} of labels, seed {seed}, {arm}" for fraction, seed, arm in missing]
+    cancelled = "The experiment was cancelled; finished runs are kept and will not be recomputed."
+    sweep = Sweep(run_one, missing, shared, labels, cancelled)
+    if missing:
+        run_trials(sweep, compute, on_result=keep, on_progress=on_progress, should_stop=should_stop)
+    elif on_progress:
         on_progress(1.0, "done")
-    return records
+    return [json.loads(run_file(folder, *run).read_text()) for run in runs]
 
 
 def stored_records(folder: Path) -> list[dict]:

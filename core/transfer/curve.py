@@ -9,12 +9,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core import paths
+from core.compute.config import ComputeConfig
+from core.compute.executor import TrialContext
+from core.compute.payload import ModelPayload
+from core.data import load
+from core.data.dataset import Dataset
 from core.errors import MedLensError
 from core.models import store
 from core.models.curve import CurvePlan, run_curve, stored_records, summarise
 from core.models.metrics import evaluate
 from core.models.train import train
-from core.transfer.run import TransferConfig, prepare
+from core.transfer.run import TransferConfig, prepare_loaded
 from core.transfer.strategies import STRATEGIES
 
 DEFAULT_FRACTIONS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0)
@@ -49,18 +54,27 @@ def folder(config: CurveConfig) -> Path:
     return paths.cache_dir() / "transfer" / hashlib.sha256(json.dumps(key).encode()).hexdigest()[:16]
 
 
-def run(
-    config: CurveConfig,
-    *,
-    on_progress: Callable[[float, str], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
-) -> list[dict]:
-    """Rows per fraction: mean and spread of test accuracy and AUC for scratch and the strategy, and the gain."""
+@dataclass(frozen=True)
+class CurveInputs:
+    """What every run of a curve reads, shipped to workers once: the source model and the target data."""
 
-    def one(fraction: float, seed: int, arm: str) -> dict:
-        settings = TransferConfig(arm, fraction, seed, config.epochs, config.input_rule)
-        prepared = prepare(config.source_id, config.dataset, config.size, settings)
-        result = train(prepared.dataset, prepared.train_config, should_stop=should_stop, start=prepared.start)
+    source: ModelPayload
+    source_arch: str
+    target: Dataset
+
+
+@dataclass(frozen=True)
+class CurveTrial:
+    """One run of the curve (scratch or the strategy, one fraction, one seed) as a picklable trial."""
+
+    config: CurveConfig
+
+    def __call__(self, item: tuple[float, int, str], shared: CurveInputs, context: TrialContext) -> dict:
+        fraction, seed, arm = item
+        settings = TransferConfig(arm, fraction, seed, self.config.epochs, self.config.input_rule)
+        source = shared.source.load() if STRATEGIES.get(arm).uses_source else None
+        prepared = prepare_loaded(source, shared.source_arch, self.config.source_id, shared.target, settings)
+        result = train(prepared.dataset, prepared.train_config, should_stop=context.should_stop, start=prepared.start)
         test = evaluate(result.model, prepared.dataset, "test")
         return {
             "train_images": prepared.record["train_images"],
@@ -69,7 +83,31 @@ def run(
             "epochs": result.epochs_run,
         }
 
-    records = run_curve(folder(config), config.plan(), one, on_progress=on_progress, should_stop=should_stop)
+
+def inputs(config: CurveConfig) -> CurveInputs:
+    meta = store.read_meta(config.source_id)
+    store.load(config.source_id)  # refuses a TFLite source in words before any work is shipped
+    payload = ModelPayload.from_file(store.model_dir(config.source_id) / store.MODEL_FILE)
+    return CurveInputs(payload, meta.arch, load(config.dataset, config.size))
+
+
+def run(
+    config: CurveConfig,
+    *,
+    compute: ComputeConfig | None = None,
+    on_progress: Callable[[float, str], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> list[dict]:
+    """Rows per fraction: mean and spread of test accuracy and AUC for scratch and the strategy, and the gain."""
+    records = run_curve(
+        folder(config),
+        config.plan(),
+        CurveTrial(config),
+        inputs(config),
+        compute=compute,
+        on_progress=on_progress,
+        should_stop=should_stop,
+    )
     return summarise(records, config.plan(), gain=(config.strategy, "scratch"))
 
 

@@ -53,12 +53,17 @@ class PreparedRun:
 def prepare(source_id: str | None, dataset_name: str, size: int, config: TransferConfig) -> PreparedRun:
     """The target subset and the model builder for one run (the scratch baseline needs no source but, given one,
     builds the same architecture)."""
-    strategy = STRATEGIES.get(config.strategy)
-    if strategy.uses_source and not source_id:
-        raise MedLensError(f"The {strategy.title.lower()} strategy needs a source model.")
+    if STRATEGIES.get(config.strategy).uses_source and not source_id:
+        raise MedLensError(f"The {STRATEGIES.get(config.strategy).title.lower()} strategy needs a source model.")
     source, meta = source_model(source_id) if source_id else (None, None)
-    arch = meta.arch if meta is not None and meta.arch in ARCHITECTURES else DEFAULT_ARCH
-    dataset = stratified_subset(load(dataset_name, size), config.fraction, config.seed)
+    return prepare_loaded(source, meta.arch if meta else None, source_id, load(dataset_name, size), config)
+
+
+def prepare_loaded(source, source_arch: str | None, source_id: str | None, target, config: TransferConfig):
+    """``prepare`` on a source model and a target already in memory (a Ray worker gets both shipped)."""
+    strategy = STRATEGIES.get(config.strategy)
+    arch = source_arch if source_arch in ARCHITECTURES else DEFAULT_ARCH
+    dataset = stratified_subset(target, config.fraction, config.seed)
     shape, classes = dataset.image_shape, dataset.num_classes
 
     def start():

@@ -1,0 +1,82 @@
+"""Start or join the Ray cluster, once per process, and size each trial's share of it.
+
+Ray is imported here only. Usage statistics are switched off before Ray starts (MedLens makes no request
+to any host outside its own server), and so is the dashboard.
+"""
+
+import os
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+
+from core.compute.config import ComputeConfig
+from core.compute.worker import WorkerSetup
+from core.errors import MedLensError
+
+ROOT = Path(__file__).resolve().parents[2]
+_LOCK = threading.Lock()
+
+
+def ray_module():
+    try:
+        import ray
+    except ImportError as error:  # pragma: no cover - ray is pinned in requirements.txt
+        raise MedLensError("The ray executor needs the ray package (pip install -r requirements.txt).") from error
+    return ray
+
+
+def connect(config: ComputeConfig):
+    """The ``ray`` module with a cluster ready: the one this process already joined, the one at
+    ``config.address``, or a local one with ``config.workers`` CPUs."""
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    ray = ray_module()
+    with _LOCK:
+        if ray.is_initialized():
+            return ray
+        environment = {
+            "env_vars": {"PYTHONPATH": str(ROOT), "TF_USE_LEGACY_KERAS": "1", "RAY_USAGE_STATS_ENABLED": "0"}
+        }
+        options = {"include_dashboard": False, "log_to_driver": False, "logging_level": "ERROR"}
+        try:
+            if config.address:
+                ray.init(address=config.address, runtime_env=environment, **options)
+            else:
+                ray.init(num_cpus=config.workers or os.cpu_count() or 1, runtime_env=environment, **options)
+        except Exception as error:  # Ray raises ConnectionError, RuntimeError, ValueError… for a bad address
+            where = config.address or "a local cluster"
+            raise MedLensError(f"Could not start or join Ray ({where}): {str(error).splitlines()[0][:200]}") from error
+    return ray
+
+
+def shutdown() -> None:
+    ray = ray_module()
+    with _LOCK:
+        if ray.is_initialized():
+            ray.shutdown()
+
+
+def trial_resources(ray, config: ComputeConfig) -> tuple[dict, WorkerSetup]:
+    """One CPU per trial; on a cluster with GPUs also 1/k of a GPU and 1/k of its memory (k = trials per GPU)."""
+    if not ray.cluster_resources().get("GPU", 0):
+        return {"num_cpus": 1}, WorkerSetup(threads=1)
+    total = gpu_memory_mb()
+    share = int(total * 0.9 / config.trials_per_gpu) if total else None
+    return {"num_cpus": 1, "num_gpus": 1.0 / config.trials_per_gpu}, WorkerSetup(threads=1, gpu_memory_mb=share)
+
+
+def gpu_memory_mb() -> int | None:
+    """The first GPU's memory in MiB as nvidia-smi reports it; None where it cannot tell."""
+    if not shutil.which("nvidia-smi"):
+        return None
+    try:
+        out = subprocess.run(
+            ["nvidia-smi", "--query-gpu=memory.total", "--format=csv,noheader,nounits"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout
+        return int(out.split()[0])
+    except (OSError, subprocess.SubprocessError, ValueError, IndexError):
+        return None

@@ -1,0 +1,70 @@
+"""Each sweep on a local 2-worker Ray cluster against the local path: same seed, same results, written to this
+process's store and cache the same way."""
+
+import json
+
+import pytest
+
+from core.compute.config import ComputeConfig
+from tests.conftest import subset
+
+pytestmark = [pytest.mark.slow, pytest.mark.ray]
+LOCAL = ComputeConfig()
+
+
+def _figures(found) -> list[tuple]:
+    """What a search decides on (latency aside: it is timed on whichever machine ran the trial)."""
+    return [
+        (
+            c.recipe.name,
+            c.measurement.bytes,
+            c.measurement.test_accuracy,
+            c.measurement.test_auc,
+            c.measurement.agreement,
+        )
+        for c in found.candidates
+    ]
+
+
+def test_a_compression_search_finds_the_same_front_on_ray(ray_cluster, breast, tmp_path, monkeypatch):
+    from tensorflow import keras
+
+    from core.compress.run import Compressor
+    from core.compress.search import SearchConfig, search
+    from core.models.architectures import build
+
+    keras.utils.set_random_seed(0)
+    model, small = build("small_cnn", (28, 28, 1), 2), subset(breast, 64)
+    found = {}
+    for name, compute in (("local", LOCAL), ("ray", ray_cluster)):
+        monkeypatch.setenv("MEDLENS_HOME", str(tmp_path / name))
+        seen = []
+        found[name] = search(
+            Compressor(model, small),
+            SearchConfig(budget=4),
+            compute=compute,
+            on_progress=lambda f, m, seen=seen: seen.append(f),
+        )
+        assert seen[-1] == 1.0
+        assert all(c.artifact.is_file() and str(tmp_path / name) in str(c.artifact) for c in found[name].candidates)
+    assert _figures(found["ray"]) == _figures(found["local"])
+    assert [c.recipe.name for c in found["ray"].front] == [c.recipe.name for c in found["local"].front]
+    assert found["ray"].verdict.split(":")[0] == found["local"].verdict.split(":")[0]
+    # a repeated search on ray reads the cache its first run wrote
+    again = search(Compressor(model, small), SearchConfig(budget=4), compute=ray_cluster)
+    assert _figures(again) == _figures(found["ray"])
+
+
+def test_a_label_efficiency_curve_gives_the_same_runs_on_ray(ray_cluster, breast, tmp_path, monkeypatch):
+    from core.augment.efficiency import EfficiencyConfig, experiment_folder, run_experiment
+    from core.augment.pipeline import PRESETS
+
+    small, config = subset(breast, 64), EfficiencyConfig(fractions=(0.5, 1.0), seeds=1, epochs=1)
+    rows, records = {}, {}
+    for name, compute in (("local", LOCAL), ("ray", ray_cluster)):
+        monkeypatch.setenv("MEDLENS_HOME", str(tmp_path / name))
+        rows[name] = run_experiment(small, PRESETS["chest_xray"], config, compute=compute)
+        folder = experiment_folder(small, PRESETS["chest_xray"], config)
+        records[name] = {p.name: json.loads(p.read_text()) for p in folder.glob("*.json")}
+    assert len(records["ray"]) == 4 and records["ray"] == records["local"]
+    assert rows["ray"] == rows["local"]
