@@ -111,6 +111,31 @@ def sidebar_context() -> None:
             st.caption(
                 f"{plain(chosen.name)}  \nid {plain(chosen.id)} · stored {chosen.created[:16].replace('T', ' ')}"
             )
+        st.caption(f":material/memory: {compute_words()}", help=COMPUTE_HELP)
+
+
+COMPUTE_HELP = (
+    "Where this server computes. Sweeps (compression search, label-efficiency curves) run in this process "
+    "or, when the server was started with MEDLENS_EXECUTOR=ray, as Ray tasks on several workers."
+)
+
+
+@st.cache_resource(show_spinner=False)
+def compute_words() -> str:
+    """The device TensorFlow uses here and where sweeps run, once per server (GPU memory set to grow first)."""
+    from core.compute.config import from_env
+    from core.compute.device import configure_process, current
+    from core.errors import MedLensError
+    from core.text import one_line
+
+    configure_process()
+    try:
+        config = from_env()
+    except MedLensError as error:
+        return f"{current().words} · sweeps: local ({one_line(error)})"
+    workers = "every core" if config.workers is None else f"{config.workers} workers"
+    sweeps = "local" if config.executor == "local" else ("Ray cluster" if config.address else f"Ray, {workers}")
+    return f"{current().words} · sweeps: {sweeps}"
 
 
 def plain(text: object) -> str:

@@ -13,10 +13,12 @@ from typing import Any
 
 import numpy as np
 
+from core.compute.device import training_speedups
 from core.data.dataset import Dataset
 from core.errors import Cancelled, MedLensError
 from core.models.architectures import ARCHITECTURES, DEFAULT_ARCH, build
 from core.models.jitter import Jitter
+from core.models.precision import build_mixed, float32_twin
 
 MIN_STEPS_PER_EPOCH = 20
 """Small training sets (e.g. 1 % of the labels) are repeated to this many batches per epoch, so
@@ -101,17 +103,24 @@ def train(
     from tensorflow import keras
 
     seed_everything(config.seed)
-    built = (
-        start()
-        if start is not None
-        else build(config.arch, dataset.image_shape, dataset.num_classes, config.pretrained)
-    )
+    speedups = training_speedups(dataset.image_shape[0])
+    if speedups.xla:  # some XLA kernels have no deterministic version (the GPU path never asked for one)
+        from tensorflow.python.framework import config as tf_config  # the public API only has the enable half
+
+        tf_config.disable_op_determinism()
+    mixed = speedups.mixed_precision and start is None  # a transferred model keeps its source's float32 layers
+
+    def fresh():
+        return build(config.arch, dataset.image_shape, dataset.num_classes, config.pretrained)
+
+    built = start() if start is not None else (build_mixed(fresh) if mixed else fresh())
     model, fitted = built if isinstance(built, tuple) else (built, built)
     soft = augment is not None and augment.mixes_labels
     fitted.compile(
         optimizer=keras.optimizers.Adam(config.learning_rate),
         loss="categorical_crossentropy" if soft else "sparse_categorical_crossentropy",
         metrics=["accuracy"],
+        jit_compile=True if speedups.xla else None,  # None: what Keras does by default
     )
     if augment is not None:
         augment = augment.for_classes(dataset.num_classes) if soft else augment
@@ -142,6 +151,8 @@ def train(
         raise Cancelled("Training was cancelled; nothing was saved.")
     logs = {key: [float(v) for v in values] for key, values in history.history.items()}
     best = int(np.argmin(logs["val_loss"])) + 1 if logs.get("val_loss") else len(logs.get("loss", []))
+    if mixed:
+        model = float32_twin(model, fresh)
     return TrainResult(model, config, logs, best, len(logs.get("loss", [])), time.perf_counter() - started)
 
 
