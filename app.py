@@ -5,7 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from core.models.demo import copy_into_store
-from pages.common import apply_model_link, sidebar_context, sweep_stale_uploads
+from pages.common import apply_model_link, queue_notice, sidebar_context, sweep_stale_uploads
 from pages.teaching import presenter_style
 
 ICON = Path(__file__).resolve().parent / "assets" / "medlens-icon.png"  # a local file: no request to another host
@@ -29,4 +29,5 @@ navigation = st.navigation(PAGES)
 apply_model_link()
 sidebar_context()
 presenter_style()
-navigation.run()
+with queue_notice():  # a page's wait for the shared server shows its place in line
+    navigation.run()

@@ -75,7 +75,9 @@ def predict_panel(fit_to_model, image_id: str) -> None:
         return
     image = fit_to_model(dataset.image_shape, dataset.squaring)
     with st.spinner("Reading the image…"):
-        probabilities = predictor.on_images(image)[0]
+        from core.explain.service import predict
+
+        probabilities = predict(predictor, image)[0]
     best = int(probabilities.argmax())
     st.markdown(f"The model says **{plain(dataset.class_names[best])}** ({probabilities[best]:.1%}).")
     domain_note(st, model_id, read_meta(model_id).created, image, dataset.title)

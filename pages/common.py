@@ -5,6 +5,8 @@ read it through these helpers and call ``core``. Heavy imports stay inside funct
 so the Home page is served before TensorFlow loads.
 """
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import streamlit as st
@@ -112,6 +114,26 @@ def sidebar_context() -> None:
                 f"{plain(chosen.name)}  \nid {plain(chosen.id)} · stored {chosen.created[:16].replace('T', ' ')}"
             )
         st.caption(f":material/memory: {compute_words()}", help=COMPUTE_HELP)
+
+
+@contextlib.contextmanager
+def queue_notice() -> Iterator[None]:
+    """While a page's prediction or explanation waits for the shared server, the sidebar says its place in line."""
+    from core.compute.pool import waiting_notice
+
+    slot = st.sidebar.empty()
+
+    def show(place: int) -> None:
+        if place <= 0:
+            slot.empty()
+        elif place == 1:
+            slot.info(":material/hourglass_top: The server is busy: your request is next in line.")
+        else:
+            slot.info(f":material/hourglass_top: The server is busy: your request is number {place} in line.")
+
+    with waiting_notice(show):
+        yield
+    slot.empty()
 
 
 COMPUTE_HELP = (

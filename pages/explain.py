@@ -33,7 +33,11 @@ def _tflite_predictor(path: str):
 
 @st.cache_data(max_entries=8, show_spinner="Predicting the split…")
 def _split_probabilities(model_id: str, created: str, split: str, _dataset) -> np.ndarray:
-    return stored_predictor(model_id, created).on_images(_dataset.images(split))
+    from core.compute.pool import waiting_notice
+    from core.explain.service import predict
+
+    with waiting_notice(lambda place: None):  # a cached function may not draw: its wait is not shown
+        return predict(stored_predictor(model_id, created), _dataset.images(split))
 
 
 def take_link() -> None:
@@ -171,7 +175,9 @@ def _prediction_view(column, predictor, dataset, image, caption, truth, meta) ->
     from core.viz.explain_figures import probability_bars
 
     with column, st.spinner("Reading the image…"):  # a visible sign while the page reruns on a new image
-        probabilities = predictor.on_images(image)[0]
+        from core.explain.service import predict
+
+        probabilities = predict(predictor, image)[0]
     predicted = int(probabilities.argmax())
     column.markdown(f"**{caption}** · true class: **{plain(truth or 'unknown')}**")
     column.markdown(f"Model says **{plain(dataset.class_names[predicted])}** ({probabilities[predicted]:.1%})")

@@ -144,7 +144,9 @@ def _calls_side_by_side(meta, predictor, other, other_decision, image, other_lab
         (ours, theirs),
         strict=True,
     ):
-        probabilities = model.on_images(image)[0]
+        from core.explain.service import predict
+
+        probabilities = predict(model, image)[0]
         call = decide(probabilities, decision, names)
         if call is None:
             answer = names[int(probabilities.argmax())]

@@ -68,7 +68,9 @@ def _reveal(model_id, dataset, image, index: int, score) -> None:
     names = list(dataset.class_names)
     truth = int(dataset.labels("test")[index])
     predictor = stored_predictor(model_id, read_meta(model_id).created)
-    probabilities = predictor.on_images(image)[0]
+    from core.explain.service import predict
+
+    probabilities = predict(predictor, image)[0]
     answer = int(probabilities.argmax())
     guess = st.session_state.get("lesson_guess")
     st.markdown(

@@ -38,9 +38,15 @@ class ExplainMethod:
     fn: MethodFn
     needs_gradients: bool
     note: str  # what it answers and how it fails, in plain words
+    # Whether concurrent requests may share one computation: only where an image's map does not depend on the
+    # other images of the batch (no random draws shared across it); a function of the settings where that varies.
+    batchable: bool | Callable[[dict[str, Any]], bool] = False
 
     def validate(self, params: dict[str, Any] | None) -> dict[str, Any]:
         return validate(self.title, self.params, params, word="setting")
+
+    def batches(self, settings: dict[str, Any]) -> bool:
+        return self.batchable(settings) if callable(self.batchable) else self.batchable
 
 
 METHODS: Registry[ExplainMethod] = Registry("explanation method")

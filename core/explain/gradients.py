@@ -109,6 +109,7 @@ register(
         (Param("layer", "text", "auto", help="Convolution layer to look at; auto takes the last one."),),
         gradcam,
         needs_gradients=True,
+        batchable=True,
         note=(
             "**Grad-CAM** shows which regions of the last convolution layer's view pushed the prediction "
             "towards the class. It is coarse (the last layer sees the image at low resolution) and shows "
@@ -126,6 +127,7 @@ register(
         ),
         integrated_gradients,
         needs_gradients=True,
+        batchable=True,
         note=(
             "**Integrated Gradients** adds up, pixel by pixel, how the prediction changes as the image fades "
             "in from a blank baseline. Its answer depends on that baseline: a black baseline cannot credit "
@@ -143,6 +145,7 @@ register(
         ),
         saliency,
         needs_gradients=True,
+        batchable=lambda settings: settings["samples"] <= 1 or settings["noise"] == 0,  # SmoothGrad draws noise
         note=(
             "**Saliency** shows where a tiny change in a pixel would change the prediction most. Raw "
             "gradients are noisy; **SmoothGrad** averages them over noisy copies of the image. Sensitivity is "

@@ -48,6 +48,7 @@ register(
         ),
         occlusion,
         needs_gradients=False,
+        batchable=True,
         note=(
             "**Occlusion** hides one patch at a time and records how much the model's confidence falls. "
             "Easy to trust and works on any model, but slow for big images, and the grey patch itself can "

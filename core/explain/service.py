@@ -8,6 +8,7 @@ is written to disk, so no other session can read it and nothing of it outlives t
 
 import hashlib
 import io
+import itertools
 import json
 import threading
 import time
@@ -24,6 +25,7 @@ import core.explain.occlusion
 import core.explain.rise
 import core.explain.shap_methods  # noqa: F401  (each module registers its methods)
 from core import paths
+from core.compute.pool import shared_pool
 from core.data.dataset import to_float
 from core.errors import MedLensError
 from core.explain.base import METHODS, ExplainContext, Explanation
@@ -126,16 +128,57 @@ def explain(
         if scope is None and path.is_file() and (hit := _load(path)) is not None:
             _remember(key, hit)
             return hit
-    started = time.perf_counter()
-    maps, extras = spec.fn(predictor, inputs, targets, settings, ExplainContext(seed, background))
-    explanation = Explanation(
-        method, targets, np.asarray(maps, np.float32), settings, time.perf_counter() - started, extras
-    )
+    maps, extras, seconds = _computed(spec, predictor, inputs, targets, settings, ExplainContext(seed, background))
+    explanation = Explanation(method, targets, np.asarray(maps, np.float32), settings, seconds, extras)
     if use_cache:
         if scope is None:
             _save(_disk_path(predictor, key), explanation)
         _remember(key, explanation)
     return explanation
+
+
+def _computed(spec, predictor: Predictor, inputs, targets, settings: dict, context: ExplainContext):
+    """The method's (maps, extras, seconds), computed in the server's shared pool: at most a few at once, and
+    concurrent requests a method can batch (same model, method, settings and seed) computed as one batch."""
+    group = None
+    if spec.batches(settings):
+        group = (predictor.key, spec.name, json.dumps(settings, sort_keys=True), context.seed)
+
+    def compute(items: list) -> list:
+        started = time.perf_counter()
+        batch_inputs = np.concatenate([item[0] for item in items])
+        batch_targets = np.concatenate([item[1] for item in items])
+        maps, extras = spec.fn(predictor, batch_inputs, batch_targets, settings, context)
+        seconds, parts, at = time.perf_counter() - started, [], 0
+        for item_inputs, _ in items:
+            n = len(item_inputs)
+            part = {k: _rows(v, at, n, len(batch_inputs)) for k, v in extras.items()}
+            parts.append((np.asarray(maps)[at : at + n], part, seconds))
+            at += n
+        return parts
+
+    return shared_pool().run(group, (inputs, targets), compute)
+
+
+def predict(predictor: Predictor, images: np.ndarray) -> np.ndarray:
+    """``predictor.on_images`` for a page, through the shared pool: concurrent predictions of one model are
+    answered by one batched call (a row of probabilities depends on its own image only)."""
+    images = np.asarray(images)
+    batch = images[np.newaxis] if images.ndim == 3 else images
+
+    def compute(items: list) -> list:
+        rows = predictor.on_images(np.concatenate(items))
+        bounds = np.cumsum([0, *(len(item) for item in items)])
+        return [rows[a:b] for a, b in itertools.pairwise(bounds)]
+
+    return shared_pool().run((predictor.key, "predict", batch.shape[1:]), batch, compute)
+
+
+def _rows(value, start: int, count: int, total: int):
+    """A batch's extra (e.g. segments) cut to one request's rows, when it has one row per image."""
+    if isinstance(value, np.ndarray) and value.ndim and len(value) == total:
+        return value[start : start + count]
+    return value
 
 
 def _recall(key: str) -> Explanation | None:
