@@ -113,10 +113,10 @@ def _compressor(model_id: str, created: str):
 
 
 def _run_recipe(job, compressor, recipe):
-    from core.compress.finetune import StepContext
-    from core.compress.run import RecipeProgress
+    from core.compress.search import measure_one
+    from core.compute.config import from_env
 
-    return compressor.run(recipe, StepContext(compressor.seed, job.should_stop, RecipeProgress(recipe, job.report)))
+    return measure_one(compressor, recipe, compute=from_env(), on_progress=job.report, should_stop=job.should_stop)
 
 
 def _run_search(job, compressor, config):

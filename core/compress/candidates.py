@@ -14,7 +14,7 @@ from core.compress.run import Compressor, RecipeProgress, cache_folder
 from core.compute.executor import TrialContext
 from core.compute.payload import ModelPayload
 from core.data.dataset import Dataset
-from core.errors import MedLensError
+from core.errors import Cancelled, MedLensError
 from core.storage import publish, staging_folder
 
 _OPENED: dict[tuple[str, int], Compressor] = {}
@@ -61,6 +61,8 @@ class CandidateTrial:
         step = StepContext(compressor.seed, context.should_stop, RecipeProgress(recipe, context.report))
         try:
             result = compressor.run(recipe, step)
+        except Cancelled:
+            raise
         except MedLensError as error:
             return Outcome(recipe.name, skipped=f"{recipe.name}: {error}")
         if local:

@@ -198,6 +198,32 @@ def search(
     return SearchResult(config, results, pareto_front(results, config.size_metric), recommended, verdict, skipped)
 
 
+def measure_one(
+    compressor: Compressor,
+    recipe: Recipe,
+    *,
+    compute: ComputeConfig | None = None,
+    on_progress: Callable[[float, str], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> CompressionResult:
+    """One recipe, measured where sweeps run (a Ray worker on a server started with MEDLENS_EXECUTOR=ray, so a
+    class's compressions do not load the process that serves its pages), cached here either way."""
+    compute = compute or ComputeConfig()
+    hit = compressor.cached(recipe)
+    if hit is not None:
+        return hit
+    compressor.baseline()
+    shared = compressor if compute.executor == "local" else CompressionInputs.of(compressor)
+    sweep = Sweep(CandidateTrial(), [recipe], shared, [recipe.name], "Cancelled; nothing was kept.")
+    (outcome,) = run_trials(sweep, compute, on_progress=on_progress, should_stop=should_stop)
+    if outcome.skipped:
+        raise MedLensError(outcome.skipped)
+    write_entry(cache_folder(compressor.key, recipe, compressor.seed), outcome.files or {})
+    result = compressor.cached(recipe)
+    assert result is not None, recipe.name
+    return result
+
+
 def candidate_rows(results: list, metric: str) -> list[dict]:
     """The table of measured candidates a person compares: sizes, accuracy, AUC, speed, agreement, front."""
     front = {r.recipe.name for r in pareto_front(results, metric)}

@@ -68,3 +68,19 @@ def test_a_label_efficiency_curve_gives_the_same_runs_on_ray(ray_cluster, breast
         records[name] = {p.name: json.loads(p.read_text()) for p in folder.glob("*.json")}
     assert len(records["ray"]) == 4 and records["ray"] == records["local"]
     assert rows["ray"] == rows["local"]
+
+
+def test_one_recipe_measured_on_ray_lands_in_this_process_cache(ray_cluster, breast, tmp_path, monkeypatch):
+    from tensorflow import keras
+
+    from core.compress.recipe import BUILTIN
+    from core.compress.run import Compressor
+    from core.compress.search import measure_one
+    from core.models.architectures import build
+
+    monkeypatch.setenv("MEDLENS_HOME", str(tmp_path))
+    keras.utils.set_random_seed(0)
+    compressor = Compressor(build("small_cnn", (28, 28, 1), 2), subset(breast, 64))
+    result = measure_one(compressor, BUILTIN["int8"], compute=ray_cluster)
+    assert result.artifact.is_file() and str(tmp_path) in str(result.artifact)
+    assert compressor.cached(BUILTIN["int8"]) == result
