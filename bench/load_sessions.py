@@ -10,13 +10,25 @@ and to the overlay drawn by the browser's Plotly) and the server's peak memory
 (RSS of its process tree). Baseline, in the same run: one session alone on the same, warmed-up server.
 
     python bench/load_sessions.py [--sessions 8] [--out bench/results/load_sessions.cpu.json]
+
+Scenario ``class`` (``--scenario class``): what a class of ``--sessions`` students does at once on a link the
+teacher shared: open the Explain page on a test image (each student a different one), read the prediction and
+the Grad-CAM overlay, switch to SHAP Partition; one in five also opens the Compress page and runs the built-in
+int8 recipe. Run for each of ``--executors`` (default ``local,ray``: the server started with
+MEDLENS_EXECUTOR=ray and 2 workers) in the same run, each on a fresh server and store. Reports p50/p95 latency
+to the prediction, the Grad-CAM overlay and the SHAP overlay, the compression time, the server's peak memory
+(its whole process tree: Ray's processes included), errors, and leaks (a page naming another student's image).
+
+    python bench/load_sessions.py --scenario class --sessions 30 [--executors local,ray]
 """
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import socket
 import statistics
@@ -138,9 +150,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=8)
     parser.add_argument("--timeout", type=int, default=240, help="seconds a session may wait for its answer")
-    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "load_sessions.cpu.json"))
+    parser.add_argument("--out", default=None)
+    parser.add_argument("--scenario", choices=["upload", "class"], default="upload")
+    parser.add_argument("--executors", default="local,ray", help="class scenario: the servers to compare")
     args = parser.parse_args()
     os.environ.setdefault("MEDLENS_DATA_DIR", str(ROOT.parent / "shared" / "data"))
+    if args.scenario == "class":
+        report = {"scenario": "class", "cpu_count": os.cpu_count(),
+                  "runs": [run_class(args, executor) for executor in args.executors.split(",")]}  # fmt: skip
+        out = Path(args.out or ROOT / "bench" / "results" / f"load_class_{args.sessions}.cpu.json")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report, indent=2) + "\n")
+        print(json.dumps(report, indent=2))
+        failed = [r for r in report["runs"] if r["errors"] or r["problems"] or r["completed"] < args.sessions]
+        sys.exit(1 if failed else 0)
+    args.out = args.out or str(ROOT / "bench" / "results" / "load_sessions.cpu.json")
     with tempfile.TemporaryDirectory(prefix="medlens-load-") as scratch:
         home, uploads = Path(scratch) / "home", Path(scratch) / "uploads"
         uploads.mkdir()
@@ -211,6 +235,152 @@ def main() -> None:
     Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))
     sys.exit(1 if problems or len(done) < args.sessions else 0)
+
+
+# ---- the class scenario ------------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))], 2)
+
+
+async def class_session(browser, url: str, model_id: str, image: int, compress: bool, timeout_ms: int) -> dict:
+    context = await browser.new_context(viewport={"width": 1300, "height": 2200})
+    page = await context.new_page()
+    out: dict = {"image": image, "compress": compress}
+    try:
+        started = time.perf_counter()
+        await page.goto(f"{url}/explain?model={model_id}&image=test-{image}")
+        await page.get_by_text("Model says").first.wait_for(timeout=timeout_ms)
+        out["predict_s"] = time.perf_counter() - started
+        await page.get_by_text("Grad-CAM for").first.wait_for(timeout=timeout_ms)
+        out["gradcam_s"] = time.perf_counter() - started
+        chosen = time.perf_counter()
+        method = page.get_by_test_id("stSelectbox").filter(has=page.get_by_text("Method", exact=True))
+        await method.first.click()
+        await page.get_by_role("option", name="SHAP Partition").click()
+        await page.get_by_text("SHAP Partition for").first.wait_for(timeout=timeout_ms)
+        out["shap_s"] = time.perf_counter() - chosen
+        out["text"] = await page.inner_text("body")
+        out["exceptions"] = await page.get_by_test_id("stException").count()
+        if compress:
+            tab = await context.new_page()
+            await tab.goto(f"{url}/compress?model={model_id}")
+            await tab.get_by_role("tab", name="Built-in recipe").click(timeout=timeout_ms)
+            chosen = time.perf_counter()
+            await tab.get_by_test_id("stButton").filter(has_text="Run").last.click()
+            await tab.get_by_role("heading", name="Measured candidates").wait_for(timeout=timeout_ms)
+            out["compress_s"] = time.perf_counter() - chosen
+            out["exceptions"] += await tab.get_by_test_id("stException").count()
+        out["text_after"] = await page.inner_text("body")
+    except Exception as error:  # a timeout or a crashed page is a failed session, reported
+        out["error"] = f"{type(error).__name__}: {str(error)[:200]}"
+    finally:
+        await context.close()
+    return out
+
+
+async def drive_class(url: str, model_id: str, sessions: int, timeout_ms: int) -> tuple[dict, list[dict]]:
+    from playwright.async_api import async_playwright
+
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=executable, headless=True, args=FLAGS)
+        for _ in range(2):  # the first warms the server (imports, model load, the split's predictions)
+            alone = await class_session(browser, url, model_id, 1, False, timeout_ms)
+        students = [class_session(browser, url, model_id, 3 + 7 * i, i % 5 == 0, timeout_ms) for i in range(sessions)]
+        results = await asyncio.gather(*students)
+        await browser.close()
+    return alone, results
+
+
+def class_problems(results: list[dict]) -> list[str]:
+    problems = []
+    for r in results:
+        if "error" in r:
+            problems.append(f"image {r['image']}: {r['error']}")
+            continue
+        for label in ("text", "text_after"):
+            shown = {int(n) for n in re.findall(r"test image #(\d+)", r[label])}
+            if shown != {r["image"]}:
+                problems.append(f"image {r['image']}: its page names test images {sorted(shown)} ({label})")
+        if r["exceptions"]:
+            problems.append(f"image {r['image']}: an exception box")
+    return problems
+
+
+def run_class(args: argparse.Namespace, executor: str) -> dict:
+    with tempfile.TemporaryDirectory(prefix="medlens-class-") as scratch:
+        home = Path(scratch) / "home"
+        model_id = prepare_home(home)
+        port = free_port()
+        env = dict(os.environ, MEDLENS_HOME=str(home), MEDLENS_TMP=str(Path(scratch) / "sessions"),
+                   MEDLENS_EXECUTOR=executor, MEDLENS_WORKERS="2", RAY_USAGE_STATS_ENABLED="0",
+                   MEDLENS_DEMO_MODELS="off")  # fmt: skip
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.address", "127.0.0.1", "--server.port", str(port)],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_healthy(url)
+            watch = MemoryWatch(server.pid)
+            idle = watch.process.memory_info().rss
+            watch.start()
+            started = time.perf_counter()
+            alone, results = asyncio.run(drive_class(url, model_id, args.sessions, args.timeout * 1000))
+            wall = time.perf_counter() - started
+            watch.stopped.set()
+        finally:
+            stop_tree(server)
+    done = [r for r in results if "error" not in r]
+
+    def figures(key: str) -> dict:
+        values = [r[key] for r in done if key in r]
+        return {"p50": percentile(values, 0.5), "p95": percentile(values, 0.95), "n": len(values)}
+
+    return {
+        "executor": executor,
+        "sessions": args.sessions,
+        "completed": len(done),
+        "one_session_s": {k: round(alone[k], 2) for k in ("predict_s", "gradcam_s", "shap_s") if k in alone},
+        "predict_s": figures("predict_s"),
+        "gradcam_overlay_s": figures("gradcam_s"),
+        "shap_overlay_s": figures("shap_s"),
+        "compress_int8_s": figures("compress_s"),
+        "errors": [r["error"] for r in results if "error" in r],
+        "problems": class_problems(results),
+        "server_idle_rss_mb": round(idle / 2**20),
+        "server_peak_rss_mb": round(watch.peak / 2**20),
+        "wall_s": round(wall, 1),
+    }
+
+
+def wait_healthy(url: str) -> None:
+    for _ in range(600):
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+
+
+def stop_tree(server: subprocess.Popen) -> None:
+    """The server and whatever it started (started in a session of its own, so a Ray cluster's processes share
+    its process group): a polite stop first, so it shuts Ray down itself, then the whole group."""
+    import signal
+
+    server.terminate()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        server.wait(30)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(server.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        server.wait(5)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from pages.teaching import plain_words, presenting
 from pages.widgets import param_widgets
 
 LINK_KEY = "exp_linked_index"
+LINK_FROM_COMPRESS_KEY = "exp_linked_from_compress"  # the link named a compressed file to compare with
 DISPLAY_KEY = "exp_display"  # (caption, the uploaded image squared at up to DISPLAY_SIDE px): the overlay's backdrop
 DISPLAY_SIDE = 512
 
@@ -55,6 +56,7 @@ def take_link() -> None:
     if match:
         st.session_state[LINK_KEY] = int(match[1])
         st.session_state[PENDING_KEY] = compare
+        st.session_state[LINK_FROM_COMPRESS_KEY] = bool(compare)
 
 
 def _linked_image(dataset):
@@ -64,9 +66,13 @@ def _linked_image(dataset):
         st.session_state.pop(LINK_KEY, None)
         return None
     left, right = st.columns([3, 1])
-    left.info(f"Opened from the Compress page: test image #{index}, whose call the compressed model changed.")
+    if st.session_state.get(LINK_FROM_COMPRESS_KEY):
+        left.info(f"Opened from the Compress page: test image #{index}, whose call the compressed model changed.")
+    else:  # a link shared by a teacher: everyone in the class opens the same image
+        left.info(f"Opened from a link: test image #{index}.")
     if right.button("Back to browsing", key="exp_unlink"):
         st.session_state.pop(LINK_KEY, None)
+        st.session_state.pop(LINK_FROM_COMPRESS_KEY, None)
         st.rerun()
     label = dataset.class_names[int(dataset.labels("test")[index])]
     return dataset.images("test")[index], f"test #{index}", label
