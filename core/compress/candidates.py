@@ -5,6 +5,7 @@ publishes into its own cache exactly where a local run would have written them."
 
 import contextlib
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +52,7 @@ class Outcome:
     recipe: str
     files: dict[str, bytes] | None = None  # a worker's cache entry; None when it is already in the caller's cache
     skipped: str | None = None  # why this model cannot take the recipe
+    seconds: float = 0.0  # the trial's own time, where it ran (for projecting a sweep onto more workers)
 
 
 @dataclass(frozen=True)
@@ -59,16 +61,18 @@ class CandidateTrial:
         local = isinstance(shared, Compressor)
         compressor = shared if local else shared.open()
         step = StepContext(compressor.seed, context.should_stop, RecipeProgress(recipe, context.report))
+        started = time.perf_counter()
         try:
             result = compressor.run(recipe, step)
         except Cancelled:
             raise
         except MedLensError as error:
             return Outcome(recipe.name, skipped=f"{recipe.name}: {error}")
+        seconds = time.perf_counter() - started
         if local:
-            return Outcome(recipe.name)
-        folder = result.artifact.parent
-        return Outcome(recipe.name, files={p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()})
+            return Outcome(recipe.name, seconds=seconds)
+        files = {p.name: p.read_bytes() for p in result.artifact.parent.iterdir() if p.is_file()}
+        return Outcome(recipe.name, files=files, seconds=seconds)
 
 
 def write_entry(folder: Path, files: dict[str, bytes]) -> None:

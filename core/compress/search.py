@@ -104,6 +104,7 @@ class SearchResult:
     recommended: CompressionResult | None
     verdict: str  # plain words: what was found and whether the size target was met
     skipped: list[str] = field(default_factory=list)  # recipes this model does not support, with why
+    trial_seconds: dict[str, float] = field(default_factory=dict)  # recipe -> its trial's time, this search only
 
     def summary(self) -> dict:
         return {
@@ -116,6 +117,7 @@ class SearchResult:
             "recommended": self.recommended.summary() if self.recommended else None,
             "verdict": self.verdict,
             "skipped": self.skipped,
+            "trial_seconds": self.trial_seconds,
         }
 
 
@@ -195,7 +197,9 @@ def search(
     if on_progress:
         on_progress(1.0, "done")
     recommended, verdict = recommend(results, config)
-    return SearchResult(config, results, pareto_front(results, config.size_metric), recommended, verdict, skipped)
+    seconds = {outcome.recipe: round(outcome.seconds, 2) for outcome in outcomes}
+    front = pareto_front(results, config.size_metric)
+    return SearchResult(config, results, front, recommended, verdict, skipped, seconds)
 
 
 def measure_one(
