@@ -78,9 +78,10 @@ RANK_FACTOR = 2.0  # a rough ceiling: explaining an image costs at most about wh
 
 
 def _rank(job, predictor, images, methods, seed, background):
+    from core.compute.config import from_env
     from core.explain.ranking import rank_methods
 
-    return rank_methods(predictor, images, methods, seed, background, job.report, job.should_stop)
+    return rank_methods(predictor, images, methods, seed, background, job.report, job.should_stop, from_env())
 
 
 def ranking_panel(predictor, methods, background, seed, images, per_image: float) -> None:
@@ -100,9 +101,11 @@ def ranking_panel(predictor, methods, background, seed, images, per_image: float
 
 
 def _gallery(job, predictor, images, targets, method, settings, seed):
+    from core.compute.config import from_env
     from core.explain.per_image import explain_batch
 
-    return explain_batch(predictor, images, targets, method, settings, seed, job.report, job.should_stop)
+    report, stop = job.report, job.should_stop
+    return explain_batch(predictor, images, targets, method, settings, seed, report, stop, from_env())
 
 
 def gallery_panel(predictor, dataset, method, settings, seed, probabilities_of) -> None:

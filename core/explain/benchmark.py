@@ -7,20 +7,19 @@ except for the final repeated-request timing.
 
 import statistics
 import time
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
 from core.compute.config import ComputeConfig
 from core.compute.executor import Sweep, TrialContext
-from core.compute.payload import ModelPayload
 from core.compute.run import run_trials
 from core.data.dataset import Dataset, to_float
 from core.explain import faithfulness
 from core.explain.base import METHODS
 from core.explain.predictor import Predictor
 from core.explain.service import explain, training_background
+from core.explain.shipping import ExplainInputs
 
 # The settings the issue's figures name: IG 32 steps, SHAP Partition 500 evaluations, LIME 1000 samples.
 BENCH_SETTINGS = {
@@ -36,36 +35,10 @@ BENCH_SETTINGS = {
 
 
 @dataclass(frozen=True)
-class BenchInputs:
-    """What every method's trial reads, shipped once: the model (a ``Predictor`` here, a payload for a worker)
-    and the images, their targets and the SHAP background."""
-
-    model: Any  # Predictor (local) or (ModelPayload | bytes of a TFLite file, name) for a worker
-    picks: np.ndarray
-    targets: np.ndarray
-    background: np.ndarray
-    seed: int
-
-    def predictor(self) -> Predictor:
-        if isinstance(self.model, Predictor):
-            return self.model
-        model, name = self.model
-        if isinstance(model, ModelPayload):
-            return Predictor(model.load(), name=name)
-        return Predictor(tflite=model, name=name)
-
-    def shipped(self) -> "BenchInputs":
-        """The same inputs with the model as bytes, for the object store."""
-        predictor = self.predictor()
-        model = ModelPayload.from_model(predictor.keras) if predictor.keras is not None else predictor.tflite_bytes
-        return replace(self, model=(model, predictor.name))
-
-
-@dataclass(frozen=True)
 class MethodTrial:
     """One method over every image: the median time per image and the faithfulness scores of its maps."""
 
-    def __call__(self, method: str, shared: BenchInputs, context: TrialContext) -> dict:
+    def __call__(self, method: str, shared: ExplainInputs, context: TrialContext) -> dict:
         from core.errors import MedLensError
 
         predictor, picks, seed = shared.predictor(), shared.picks, shared.seed
@@ -99,9 +72,10 @@ def run(
     times are its own worker's: on a busy machine they grow with the number of workers)."""
     picks = dataset.images(split)[: images + 1]
     targets = predictor(to_float(picks)).argmax(axis=1)
-    inputs = BenchInputs(predictor, picks, targets, training_background(dataset, seed=seed), seed)
     compute = compute or ComputeConfig()
-    shared = inputs if compute.executor == "local" else inputs.shipped()
+    shared = ExplainInputs(predictor, picks, targets, training_background(dataset, seed=seed), seed).for_executor(
+        compute
+    )
     sweep = Sweep(MethodTrial(), METHODS.names, shared, METHODS.names)
     outcomes = run_trials(sweep, compute, on_progress=on_progress)
     report: dict = {"images": images, "executor": compute.executor, "methods": {}}

@@ -9,12 +9,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.compute.config import ComputeConfig
+from core.compute.executor import Sweep, TrialContext
+from core.compute.run import run_trials
 from core.errors import MedLensError
 from core.explain import faithfulness
 from core.explain.base import METHODS
 from core.explain.compare import rank_correlation, top_k_iou
 from core.explain.predictor import Predictor
 from core.explain.service import explain
+from core.explain.shipping import ExplainInputs
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,19 @@ def sanity_rows(predictor: Predictor, image: np.ndarray, target: int, maps: dict
     return rows
 
 
+@dataclass(frozen=True)
+class GalleryTrial:
+    """One image of a gallery: its map (the method and settings are the trial's, the images are shared)."""
+
+    method: str
+    settings: dict
+
+    def __call__(self, index: int, shared: ExplainInputs, context: TrialContext) -> np.ndarray:
+        target = None if shared.targets is None else shared.targets[index : index + 1]
+        image = shared.picks[index : index + 1]
+        return explain(shared.predictor(), image, self.method, self.settings, target, shared.seed).maps[0]
+
+
 def explain_batch(
     predictor: Predictor,
     images: np.ndarray,
@@ -105,16 +122,16 @@ def explain_batch(
     seed: int,
     on_progress: Callable[[float, str], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    compute: ComputeConfig | None = None,
 ) -> np.ndarray:
-    """(N, H, W) maps of a gallery of images, one at a time so progress shows and cancel stops between images;
-    ``targets`` None explains each image's predicted class."""
-    maps = []
-    for index in range(len(images)):
-        if should_stop is not None and should_stop():
-            break
-        if on_progress is not None:
-            on_progress(index / len(images), f"image {index + 1} of {len(images)}")
-        target = None if targets is None else targets[index : index + 1]
-        one = explain(predictor, images[index : index + 1], method, settings, target, seed)
-        maps.append(one.maps[0])
-    return np.stack(maps) if maps else np.zeros((0, *images.shape[1:3]), np.float32)
+    """(N, H, W) maps of a gallery of images, one trial per image on the ``compute`` executor (progress per
+    image, cancel between images); ``targets`` None explains each image's predicted class."""
+    if len(images) == 0:
+        return np.zeros((0, *images.shape[1:3]), np.float32)
+    compute = compute or ComputeConfig()
+    shared = ExplainInputs(predictor, images, targets, None, seed).for_executor(compute)
+    labels = [f"image {i + 1} of {len(images)}" for i in range(len(images))]
+    sweep = Sweep(
+        GalleryTrial(method, settings), list(range(len(images))), shared, labels, "The gallery was cancelled."
+    )
+    return np.stack(run_trials(sweep, compute, on_progress=on_progress, should_stop=should_stop))

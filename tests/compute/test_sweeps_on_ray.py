@@ -84,3 +84,21 @@ def test_one_recipe_measured_on_ray_lands_in_this_process_cache(ray_cluster, bre
     result = measure_one(compressor, BUILTIN["int8"], compute=ray_cluster)
     assert result.artifact.is_file() and str(tmp_path) in str(result.artifact)
     assert compressor.cached(BUILTIN["int8"]) == result
+
+
+def test_the_ranking_and_a_gallery_give_the_same_answers_on_ray(ray_cluster, breast):
+    import numpy as np
+    from tensorflow import keras
+
+    from core.explain.per_image import explain_batch
+    from core.explain.predictor import Predictor
+    from core.explain.ranking import rank_methods
+    from core.models.architectures import build
+
+    keras.utils.set_random_seed(0)
+    predictor, images = Predictor(build("small_cnn", (28, 28, 1), 2)), breast.images("test")[:3]
+    methods = ["gradcam", "occlusion", "shap_deep"]
+    local = rank_methods(predictor, images, methods, seed=0, compute=LOCAL)
+    assert rank_methods(predictor, images, methods, seed=0, compute=ray_cluster) == local
+    maps = explain_batch(predictor, images, None, "gradcam", {}, 0, compute=ray_cluster)
+    np.testing.assert_allclose(maps, explain_batch(predictor, images, None, "gradcam", {}, 0), atol=1e-6)
