@@ -116,6 +116,17 @@ def sidebar_context() -> None:
         st.caption(f":material/memory: {compute_words()}", help=COMPUTE_HELP)
 
 
+def sweeps_run_here() -> bool:
+    """True when this server runs sweeps in its own process (``local``): they seed TensorFlow here, so they wait
+    in the seeded-job line. On Ray each trial seeds its own worker, and sessions' sweeps run side by side."""
+    from core.compute.config import from_env
+
+    try:
+        return from_env().executor == "local"
+    except MedLensError:
+        return True
+
+
 @contextlib.contextmanager
 def queue_notice() -> Iterator[None]:
     """While a page's prediction or explanation waits for the shared server, the sidebar says its place in line."""

@@ -10,6 +10,7 @@ from pages.common import (
     plain,
     route_through_app,
     show_error,
+    sweeps_run_here,
 )
 from pages.estimates import search_estimate
 from pages.teaching import plain_words, term
@@ -269,7 +270,7 @@ def main() -> None:
     recipe = single_run_ui()
     if (config or recipe) and not running:
         task, arg = (_run_search, config) if config else (_run_recipe, recipe)
-        st.session_state[JOB_KEY] = jobs.submit(task, compressor, arg, name="compress", seeded=True)
+        st.session_state[JOB_KEY] = jobs.submit(task, compressor, arg, name="compress", seeded=sweeps_run_here())
         st.rerun()
     compress_panel()
     results = compressor.all_cached()

@@ -3,7 +3,7 @@ strategy, and the label-efficiency curve against training from scratch."""
 
 import streamlit as st
 
-from pages.common import model_id_or_prompt, plain, route_through_app, select_model, show_error
+from pages.common import model_id_or_prompt, plain, route_through_app, select_model, show_error, sweeps_run_here
 from pages.teaching import plain_words
 from pages.widgets import job_is_running, job_panel
 
@@ -138,7 +138,7 @@ def curve_ui(meta, target: str, size: int) -> None:
         "kept, so nothing is computed twice."
     )
     if st.button("Run the curve", key="tr_curve_run", disabled=job_is_running(CURVE_KEY)):
-        st.session_state[CURVE_KEY] = jobs.submit(_curve, config, name="transfer curve", seeded=True)
+        st.session_state[CURVE_KEY] = jobs.submit(_curve, config, name="transfer curve", seeded=sweeps_run_here())
         st.rerun()
     job_panel(CURVE_KEY, cancelled="Cancelled; every run finished so far is kept.")
     rows = cached(config)
