@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from tests.conftest import store_untrained
@@ -339,3 +340,35 @@ def test_a_saved_compressed_file_evaluates_and_predicts_through_its_interpreter(
     assert data["model_id"] == saved and 0.0 <= data["accuracy"] <= 1.0 and "operating_point" in data
     refused = run_cli("compress", "--model", saved, "--recipe", "int8", home=medlens_home)
     assert refused.returncode == 1 and "compressed TFLite model" in refused.stderr
+
+
+@pytest.mark.slow
+def test_a_four_class_rgb_folder_at_512_px_imports_trains_at_128_and_predicts(medlens_home, tmp_path):
+    """Nothing assumes two classes, grey images or chest X-rays (synthetic shapes: the code path, not a figure)."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    colours = {"alpha": (200, 40, 40), "beta": (40, 200, 40), "gamma": (40, 40, 200), "delta": (200, 200, 40)}
+    for name, colour in colours.items():
+        (tmp_path / "scans" / name).mkdir(parents=True)
+        for i in range(10):
+            pixels = rng.integers(0, 60, (384, 512, 3), dtype=np.uint8)
+            top, left = rng.integers(0, 200, 2)
+            pixels[top : top + 180, left : left + 280] = colour
+            Image.fromarray(pixels).save(tmp_path / "scans" / name / f"{i}.png")
+    imported = last_json(
+        run_cli("import-dataset", str(tmp_path / "scans"), "--name", "four", "--size", "native", "--json",
+                home=medlens_home)
+    )  # fmt: skip
+    assert imported["classes"] == sorted(colours) and imported["shape"] == [512, 512, 3], imported
+    trained = last_json(
+        run_cli("train", "--dataset", "four", "--size", "128", "--arch", "resnet", "--epochs", "1", "--quiet",
+                "--json", home=medlens_home)
+    )  # fmt: skip
+    assert 0.0 <= trained["test_auc"] <= 1.0
+    image = tmp_path / "one.png"
+    Image.fromarray(rng.integers(0, 255, (600, 450, 3), dtype=np.uint8)).save(image)
+    predicted = last_json(
+        run_cli("predict", "--model", trained["model_id"], "--image", str(image), "--json", home=medlens_home)
+    )
+    assert set(predicted["probabilities"]) == set(colours)

@@ -2,6 +2,7 @@
 process's store and cache the same way."""
 
 import json
+import shutil
 
 import pytest
 
@@ -102,3 +103,22 @@ def test_the_ranking_and_a_gallery_give_the_same_answers_on_ray(ray_cluster, bre
     assert rank_methods(predictor, images, methods, seed=0, compute=ray_cluster) == local
     maps = explain_batch(predictor, images, None, "gradcam", {}, 0, compute=ray_cluster)
     np.testing.assert_allclose(maps, explain_batch(predictor, images, None, "gradcam", {}, 0), atol=1e-6)
+
+
+def test_the_cli_runs_a_search_on_a_ray_cluster_it_starts(medlens_home):
+    """End to end through a fresh process: `--executor ray --workers 2` starts a local cluster, runs the trials
+    there and writes the same candidates into the store's cache as `--executor local`."""
+    from tests.conftest import store_untrained
+    from tests.helpers import last_json, run_cli
+
+    model, found = store_untrained("breastmnist").id, {}
+    for name in ("ray", "local"):  # each in its own copy of the store, so neither reads the other's cache
+        shutil.copytree(medlens_home / "models", medlens_home / name / "models")
+        args = ["compress", "search", "--model", model, "--budget", "2", "--executor", name, "--workers", "2"]
+        found[name] = last_json(run_cli(*args, "--quiet", "--json", home=medlens_home / name))
+    assert [c["recipe"] for c in found["ray"]["candidates"]] == ["int8", "float16"]
+    assert all(str(medlens_home / "ray") in c["artifact"] for c in found["ray"]["candidates"])
+    keys = ("recipe", "bytes", "test_accuracy", "test_auc", "agreement")
+    assert [[c[k] for k in keys] for c in found["ray"]["candidates"]] == [
+        [c[k] for k in keys] for c in found["local"]["candidates"]
+    ]
