@@ -5,7 +5,8 @@ from pathlib import Path
 import streamlit as st
 
 from core.models.demo import copy_into_store
-from pages.common import apply_model_link, queue_notice, sidebar_context, sweep_stale_uploads
+from pages.common import apply_model_link, sidebar_context, sweep_stale_uploads
+from pages.compute_status import queue_notice
 from pages.teaching import presenter_style
 
 ICON = Path(__file__).resolve().parent / "assets" / "medlens-icon.png"  # a local file: no request to another host

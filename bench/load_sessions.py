@@ -81,6 +81,22 @@ def session_files(count: int, folder: Path) -> list[Path]:
     return paths
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its live children (Ray's workers, Chromium's renderers)."""
+    import psutil
+
+    total = 0.0
+    try:
+        root = psutil.Process(pid)
+        for process in [root, *root.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):
+                times = process.cpu_times()
+                total += times.user + times.system
+    except psutil.Error:
+        pass
+    return total
+
+
 class MemoryWatch(threading.Thread):
     """Peak RSS of a process and its children, sampled every 50 ms."""
 
@@ -253,7 +269,7 @@ async def class_session(browser, url: str, model_id: str, image: int, compress: 
     out: dict = {"image": image, "compress": compress}
     try:
         started = time.perf_counter()
-        await page.goto(f"{url}/explain?model={model_id}&image=test-{image}")
+        await page.goto(f"{url}/explain?model={model_id}&image=test-{image}", timeout=timeout_ms)
         await page.get_by_text("Model says").first.wait_for(timeout=timeout_ms)
         out["predict_s"] = time.perf_counter() - started
         await page.get_by_text("Grad-CAM for").first.wait_for(timeout=timeout_ms)
@@ -268,7 +284,7 @@ async def class_session(browser, url: str, model_id: str, image: int, compress: 
         out["exceptions"] = await page.get_by_test_id("stException").count()
         if compress:
             tab = await context.new_page()
-            await tab.goto(f"{url}/compress?model={model_id}")
+            await tab.goto(f"{url}/compress?model={model_id}", timeout=timeout_ms)
             await tab.get_by_role("tab", name="Built-in recipe").click(timeout=timeout_ms)
             chosen = time.perf_counter()
             await tab.get_by_test_id("stButton").filter(has_text="Run").last.click()
@@ -317,13 +333,14 @@ def run_class(args: argparse.Namespace, executor: str) -> dict:
         home = Path(scratch) / "home"
         model_id = prepare_home(home)
         port = free_port()
+        log = open(Path(tempfile.gettempdir()) / f"medlens-class-{executor}-{args.sessions}.log", "w")  # noqa: SIM115
         env = dict(os.environ, MEDLENS_HOME=str(home), MEDLENS_TMP=str(Path(scratch) / "sessions"),
                    MEDLENS_EXECUTOR=executor, MEDLENS_WORKERS="2", RAY_USAGE_STATS_ENABLED="0",
                    MEDLENS_DEMO_MODELS="off")  # fmt: skip
         server = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
              "--server.address", "127.0.0.1", "--server.port", str(port)],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         url = f"http://127.0.0.1:{port}"
         try:
@@ -331,12 +348,13 @@ def run_class(args: argparse.Namespace, executor: str) -> dict:
             watch = MemoryWatch(server.pid)
             idle = watch.process.memory_info().rss
             watch.start()
-            started = time.perf_counter()
+            started, server_cpu = time.perf_counter(), tree_cpu_seconds(server.pid)
             alone, results = asyncio.run(drive_class(url, model_id, args.sessions, args.timeout * 1000))
-            wall = time.perf_counter() - started
+            wall, server_cpu = time.perf_counter() - started, tree_cpu_seconds(server.pid) - server_cpu
             watch.stopped.set()
         finally:
             stop_tree(server)
+            log.close()
     done = [r for r in results if "error" not in r]
 
     def figures(key: str) -> dict:
@@ -357,6 +375,7 @@ def run_class(args: argparse.Namespace, executor: str) -> dict:
         "server_idle_rss_mb": round(idle / 2**20),
         "server_peak_rss_mb": round(watch.peak / 2**20),
         "wall_s": round(wall, 1),
+        "server_cpu_s": round(server_cpu, 1),  # of wall_s x cpu_count: the rest went to the browsers
     }
 
 

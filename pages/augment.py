@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from pages.common import current_dataset_name, dataset_or_stop, plain, route_through_app, show_error, sweeps_run_here
+from pages.common import current_dataset_name, dataset_or_stop, plain, route_through_app, show_error
+from pages.compute_status import sweeps_run_here
 from pages.estimates import curve_estimate
 from pages.keys import PIPELINE_KEY
 from pages.teaching import plain_words

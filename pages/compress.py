@@ -10,8 +10,8 @@ from pages.common import (
     plain,
     route_through_app,
     show_error,
-    sweeps_run_here,
 )
+from pages.compute_status import sweeps_run_here
 from pages.estimates import search_estimate
 from pages.teaching import plain_words, term
 from pages.widgets import job_is_running, job_panel, param_widgets

@@ -156,6 +156,7 @@ def main() -> None:
 
 
 def _explain_image(model_id, meta, dataset, predictor, probabilities_of, image, caption, truth) -> None:
+    from core.compute.pool import background_work
     from core.explain.service import training_background
     from pages.explain_panels import compare_panel, faithfulness_panel, gallery_panel
     from pages.explain_two import two_model_panel
@@ -166,12 +167,13 @@ def _explain_image(model_id, meta, dataset, predictor, probabilities_of, image, 
         method, target, opacity, settings, seed = _method_ui(predictor, dataset, predicted, caption)
     background = training_background(dataset, seed=seed)
     _overlay_view(model_id, predictor, dataset, image, caption, method, target, opacity, settings, seed, background)
-    chosen = compare_panel(predictor, image, target, background, seed, method)
-    faithfulness_panel(predictor, image, target, chosen, background, seed, dataset.images("test"))
-    shown = (image, method, settings, target, background, seed)
-    two_model_panel(meta, predictor, shown, stored_predictor, _tflite_predictor)
-    case_report_panel(meta.id, image, {"image": caption, "dataset": dataset.title}, "exp_case")
-    gallery_panel(predictor, dataset, method, settings, seed, probabilities_of)
+    with background_work():  # the panels below never hold up another session's prediction or overlay
+        chosen = compare_panel(predictor, image, target, background, seed, method)
+        faithfulness_panel(predictor, image, target, chosen, background, seed, dataset.images("test"))
+        shown = (image, method, settings, target, background, seed)
+        two_model_panel(meta, predictor, shown, stored_predictor, _tflite_predictor)
+        case_report_panel(meta.id, image, {"image": caption, "dataset": dataset.title}, "exp_case")
+        gallery_panel(predictor, dataset, method, settings, seed, probabilities_of)
 
 
 def _prediction_view(column, predictor, dataset, image, caption, truth, meta) -> int:

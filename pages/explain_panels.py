@@ -41,6 +41,7 @@ def compare_panel(predictor, image, target, background, seed, method: str) -> di
 
 
 def faithfulness_panel(predictor, image, target, maps, background, seed, test_images) -> None:
+    from core.compute.pool import pooled
     from core.explain.per_image import faithfulness_of, sanity_rows
     from core.viz.explain_figures import faithfulness_curves
 
@@ -55,7 +56,7 @@ def faithfulness_panel(predictor, image, target, maps, background, seed, test_im
         st.info("Pick at least one method above.")
         return
     started = time.perf_counter()
-    scored = faithfulness_of(predictor, image, target, maps, seed)
+    scored = pooled(faithfulness_of, predictor, image, target, maps, seed)
     per_image = time.perf_counter() - started
     st.plotly_chart(faithfulness_curves(scored.curves), key="exp_faith")
     st.dataframe(scored.rows, hide_index=True, key="exp_faith_table")

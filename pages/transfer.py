@@ -3,7 +3,8 @@ strategy, and the label-efficiency curve against training from scratch."""
 
 import streamlit as st
 
-from pages.common import model_id_or_prompt, plain, route_through_app, select_model, show_error, sweeps_run_here
+from pages.common import model_id_or_prompt, plain, route_through_app, select_model, show_error
+from pages.compute_status import sweeps_run_here
 from pages.teaching import plain_words
 from pages.widgets import job_is_running, job_panel
 

@@ -1,6 +1,6 @@
 """The server's shared pool for interactive work (a page's prediction or explanation): at most ``slots`` heavy
-computations at once, first come first served, each waiter told its place in line, and requests that can share
-one computation merged into a batch.
+computations at once, first come first served (foreground before the panels below, see ``background_work``),
+each waiter told its place in line, and requests that can share one computation merged into a batch.
 
 Requests with the same ``group`` (e.g. one model, Grad-CAM, the same settings) that wait at the same time join
 one batch: the first of them runs it for all once a slot is free, and each gets its own part back. Only work
@@ -27,6 +27,21 @@ _notice: contextvars.ContextVar[tuple[int, Callable[[int], None]] | None] = cont
 )
 
 
+_priority: contextvars.ContextVar[int] = contextvars.ContextVar("pool_priority", default=0)
+FOREGROUND, BACKGROUND = 0, 1
+
+
+@contextlib.contextmanager
+def background_work() -> Iterator[None]:
+    """Inside, requests queue behind every foreground one (what a person waits for at the top of a page: the
+    prediction, the chosen map) and ahead of none: the panels below it never hold up another session's answer."""
+    token = _priority.set(BACKGROUND)
+    try:
+        yield
+    finally:
+        _priority.reset(token)
+
+
 @contextlib.contextmanager
 def waiting_notice(show: Callable[[int], None]) -> Iterator[None]:
     """Inside, a request that has to wait calls ``show(place)`` (1 = next) as its place changes, then ``show(0)``.
@@ -42,6 +57,7 @@ def waiting_notice(show: Callable[[int], None]) -> Iterator[None]:
 class _Batch:
     group: Hashable | None
     compute: Callable[[list[Any]], list[Any]]
+    priority: int = FOREGROUND
     items: list[Any] = field(default_factory=list)
     waiters: int = 0  # requests still waiting for it: a batch everyone left is dropped, not computed
     results: list[Any] | None = None
@@ -89,9 +105,11 @@ class InteractivePool:
     def _join(self, group, item, compute) -> tuple[_Batch, int]:
         with self._lock:
             self._start_workers()
+            priority = _priority.get()
             if group is not None:
                 for batch in self._line:
-                    if batch.group == group and not batch.started and len(batch.items) < self.max_batch:
+                    same = batch.group == group and batch.priority == priority
+                    if same and not batch.started and len(batch.items) < self.max_batch:
                         batch.items.append(item)
                         batch.waiters += 1
                         return batch, len(batch.items) - 1
@@ -99,7 +117,7 @@ class InteractivePool:
                 raise MedLensError(
                     f"The server is busy: {self.max_waiting} requests are waiting. Try again in a minute."
                 )
-            batch = _Batch(group, compute, [item], waiters=1)
+            batch = _Batch(group, compute, priority, [item], waiters=1)
             self._line.append(batch)
             self._lock.notify_all()
             return batch, 0
@@ -107,7 +125,13 @@ class InteractivePool:
     def _place(self, batch: _Batch) -> int:
         """1 = next to start; 0 = running."""
         with self._lock:
-            return self._line.index(batch) + 1 if batch in self._line else 0
+            if batch not in self._line:
+                return 0
+            return 1 + sum(1 for b in self._line if self._before(b, batch))
+
+    def _before(self, one: _Batch, other: _Batch) -> bool:
+        """Whether ``one`` starts before ``other``: the lower priority number first, then first come."""
+        return (one.priority, self._line.index(one)) < (other.priority, self._line.index(other))
 
     def _start_workers(self) -> None:
         while len(self._workers) < self.slots:
@@ -120,7 +144,8 @@ class InteractivePool:
             with self._lock:
                 while not self._line:
                     self._lock.wait()
-                batch = self._line.pop(0)
+                batch = min(self._line, key=lambda b: (b.priority, self._line.index(b)))
+                self._line.remove(batch)
                 batch.started = True
                 if batch.waiters <= 0:  # everyone left while it waited
                     batch.error = MedLensError("Nobody waits for this result any more.")
@@ -167,3 +192,9 @@ def shared_pool() -> InteractivePool:
         if _shared is None:
             _shared = InteractivePool(default_slots())
         return _shared
+
+
+def pooled(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)`` as one unbatched request of the shared pool (work a page waits for that is not an
+    explanation or a prediction, e.g. scoring maps for faithfulness)."""
+    return shared_pool().run(None, None, lambda items: [fn(*args, **kwargs)])

@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from core.compute.pool import InteractivePool, default_slots, waiting_notice
+from core.compute.pool import InteractivePool, background_work, default_slots, waiting_notice
 from core.errors import MedLensError
 
 
@@ -31,11 +31,15 @@ def _queued(pool, calls):
     for holder in holders:
         holder.start()
     _wait_until(lambda: pool._running == pool.slots)
-    for i, (group, item, compute) in enumerate(calls):
+    for i, (group, item, compute, *background) in enumerate(calls):
 
-        def one(i=i, group=group, item=item, compute=compute):
+        def one(i=i, group=group, item=item, compute=compute, background=bool(background)):
             try:
-                answers[i] = pool.run(group, item, compute)
+                if background:
+                    with background_work():
+                        answers[i] = pool.run(group, item, compute)
+                else:
+                    answers[i] = pool.run(group, item, compute)
             except Exception as error:
                 answers[i] = error
 
@@ -140,3 +144,11 @@ def test_slots_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("MEDLENS_HEAVY_SLOTS", "x")
     with pytest.raises(MedLensError):
         default_slots()
+
+
+def test_foreground_requests_go_before_the_panels_below_any_page():
+    pool, log = InteractivePool(slots=1), []
+    compute = _doubling(log)
+    calls = [(None, 1, compute, "background"), ("g", 2, compute, "background"), (None, 3, compute), ("g", 4, compute)]
+    assert _queued(pool, calls) == [2, 4, 6, 8]
+    assert log == [[3], [4], [1], [2]]  # a foreground request never joins a background batch
