@@ -59,6 +59,13 @@ def compute_words() -> str:
         config = from_env()
     except MedLensError as error:
         return f"{current().words} · sweeps: local ({one_line(error)})"
+    if config.executor == "ray":  # start or join the cluster now, while the server is quiet, not under a class
+        from core.compute.cluster import connect
+
+        try:
+            connect(config)
+        except MedLensError as error:
+            return f"{current().words} · sweeps: Ray unavailable ({one_line(error)})"
     workers = "every core" if config.workers is None else f"{config.workers} workers"
     sweeps = "local" if config.executor == "local" else ("Ray cluster" if config.address else f"Ray, {workers}")
     return f"{current().words} · sweeps: {sweeps}"

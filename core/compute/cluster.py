@@ -15,6 +15,14 @@ from core.compute.worker import WorkerSetup
 from core.errors import MedLensError
 
 ROOT = Path(__file__).resolve().parents[2]
+# Ray's control processes must outlast a CPU-starved minute: a class's browsers on the server's own cores starved
+# them past Ray's 60 s defaults, and a Ray driver that loses its control store terminates its process — here the
+# web server. Ten minutes of patience instead.
+PATIENCE = {
+    "RAY_gcs_rpc_server_reconnect_timeout_s": "600",
+    "RAY_health_check_timeout_ms": "30000",
+    "RAY_health_check_failure_threshold": "20",
+}
 _LOCK = threading.Lock()
 
 
@@ -30,6 +38,8 @@ def connect(config: ComputeConfig):
     """The ``ray`` module with a cluster ready: the one this process already joined, the one at
     ``config.address``, or a local one with ``config.workers`` CPUs."""
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    for name, value in PATIENCE.items():  # before Ray starts: its processes read them from the environment
+        os.environ.setdefault(name, value)
     ray = ray_module()
     with _LOCK:
         if ray.is_initialized():
