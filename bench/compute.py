@@ -53,6 +53,7 @@ def main() -> None:
     parser.add_argument("--project", default="1,2,4,8,16")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "compute.cpu.json")
     args = parser.parse_args()
+    os.environ.setdefault("MEDLENS_DATA_DIR", str(ROOT.parent / "shared" / "data"))
     with tempfile.TemporaryDirectory(prefix="medlens-compute-") as scratch:
         base = Path(scratch) / "base"
         env = dict(os.environ, MEDLENS_HOME=str(base), MEDLENS_DEMO_MODELS="off", RAY_USAGE_STATS_ENABLED="0")

@@ -90,6 +90,7 @@ def main() -> None:
     args.size, args.epochs, args.budget, args.workers, args.images = (
         (64, 1, 2, 2, 2) if args.quick else (224, 10, 12, 4, 64)
     )
+    os.environ.setdefault("MEDLENS_DATA_DIR", str(ROOT.parent / "shared" / "data"))
     with tempfile.TemporaryDirectory() as home:
         env = dict(os.environ, MEDLENS_HOME=home, MEDLENS_DEMO_MODELS="off",
                    MEDLENS_TRIALS_PER_GPU=str(args.trials_per_gpu), RAY_USAGE_STATS_ENABLED="0")  # fmt: skip
