@@ -286,9 +286,15 @@ async def class_session(browser, url: str, model_id: str, image: int, compress: 
             tab = await context.new_page()
             await tab.goto(f"{url}/compress?model={model_id}", timeout=timeout_ms)
             await tab.get_by_role("tab", name="Built-in recipe").click(timeout=timeout_ms)
+            shown = tab.locator('[role="tabpanel"]:not([hidden])')  # the Built-in tab's own Run, int8 chosen
+            await shown.get_by_text("int8", exact=True).first.wait_for(timeout=timeout_ms)
             chosen = time.perf_counter()
-            await tab.get_by_test_id("stButton").filter(has_text="Run").last.click()
-            await tab.get_by_role("heading", name="Measured candidates").wait_for(timeout=timeout_ms)
+            await shown.get_by_role("button", name="Run").click(timeout=timeout_ms)
+            measured = tab.get_by_role("heading", name="Measured candidates")
+            failed = tab.get_by_test_id("stAlertContentError")
+            await measured.or_(failed).first.wait_for(timeout=timeout_ms)
+            if await failed.count():
+                raise RuntimeError(f"the compression failed: {(await failed.first.inner_text())[:200]}")
             out["compress_s"] = time.perf_counter() - chosen
             out["exceptions"] += await tab.get_by_test_id("stException").count()
         out["text_after"] = await page.inner_text("body")

@@ -69,10 +69,10 @@ def shutdown() -> None:
 def trial_resources(ray, config: ComputeConfig) -> tuple[dict, WorkerSetup]:
     """One CPU per trial; on a cluster with GPUs also 1/k of a GPU and 1/k of its memory (k = trials per GPU)."""
     if not ray.cluster_resources().get("GPU", 0):
-        return {"num_cpus": 1}, WorkerSetup(threads=1)
+        return {"num_cpus": 1}, WorkerSetup()
     total = gpu_memory_mb()
     share = int(total * 0.9 / config.trials_per_gpu) if total else None
-    return {"num_cpus": 1, "num_gpus": 1.0 / config.trials_per_gpu}, WorkerSetup(threads=1, gpu_memory_mb=share)
+    return {"num_cpus": 1, "num_gpus": 1.0 / config.trials_per_gpu}, WorkerSetup(gpu_memory_mb=share)
 
 
 def gpu_memory_mb() -> int | None:

@@ -1,5 +1,5 @@
 """What a worker process does before its first trial: its own MedLens home for scratch caches (the caller
-writes the store), TensorFlow's threads matched to the CPUs the trial holds, and, on a GPU, a memory cap set
+writes the store), TensorFlow's threads as the server has them, and, on a GPU, a memory cap set
 before any TensorFlow op, so several trials can share one GPU without one taking all of its memory."""
 
 import os
@@ -11,7 +11,9 @@ _DONE: set[str] = set()
 
 @dataclass(frozen=True)
 class WorkerSetup:
-    threads: int = 1  # TensorFlow intra-op threads: the CPUs the trial holds
+    # TensorFlow intra-op threads. 0: TensorFlow's own choice (one per core), as in the server: a float sum split
+    # over another number of threads rounds differently, and a fine-tune's result would then differ by executor.
+    threads: int = 0
     gpu_memory_mb: int | None = None  # per trial, on a GPU host; None: grow as needed
 
 
@@ -30,8 +32,9 @@ def configure_tensorflow(setup: WorkerSetup) -> None:
     import tensorflow as tf
 
     try:
-        tf.config.threading.set_intra_op_parallelism_threads(setup.threads)
-        tf.config.threading.set_inter_op_parallelism_threads(max(1, setup.threads))
+        if setup.threads:
+            tf.config.threading.set_intra_op_parallelism_threads(setup.threads)
+            tf.config.threading.set_inter_op_parallelism_threads(setup.threads)
         for gpu in tf.config.list_physical_devices("GPU"):
             if setup.gpu_memory_mb:
                 limit = [tf.config.LogicalDeviceConfiguration(memory_limit=setup.gpu_memory_mb)]
