@@ -14,11 +14,10 @@ from pages.common import (
     stored_predictor,
 )
 from pages.domain_guard import domain_note
+from pages.explain_link import LINK_KEY, linked_image, take_link
 from pages.teaching import plain_words, presenting
 from pages.widgets import param_widgets
 
-LINK_KEY = "exp_linked_index"
-LINK_FROM_COMPRESS_KEY = "exp_linked_from_compress"  # the link named a compressed file to compare with
 DISPLAY_KEY = "exp_display"  # (caption, the uploaded image squared at up to DISPLAY_SIDE px): the overlay's backdrop
 DISPLAY_SIDE = 512
 
@@ -41,48 +40,11 @@ def _split_probabilities(model_id: str, created: str, split: str, _dataset) -> n
         return predict(stored_predictor(model_id, created), _dataset.images(split))
 
 
-def take_link() -> None:
-    """``?image=test-<i>&compare=<file>``, a flipped case linked from the Compress page: the image stays chosen
-    until the person goes back to browsing, and the two-model panel opens on that compressed file."""
-    import re
-
-    from pages.explain_two import PENDING_KEY
-
-    image, compare = st.query_params.get("image"), st.query_params.get("compare")
-    for key in ("image", "compare"):
-        if key in st.query_params:
-            del st.query_params[key]
-    match = re.fullmatch(r"test-(\d{1,7})", image or "")
-    if match:
-        st.session_state[LINK_KEY] = int(match[1])
-        st.session_state[PENDING_KEY] = compare
-        st.session_state[LINK_FROM_COMPRESS_KEY] = bool(compare)
-
-
-def _linked_image(dataset):
-    """(image, caption, true label) of the linked test image, or None when there is no (valid) link."""
-    index = st.session_state.get(LINK_KEY)
-    if index is None or not 0 <= index < len(dataset.labels("test")):
-        st.session_state.pop(LINK_KEY, None)
-        return None
-    left, right = st.columns([3, 1])
-    if st.session_state.get(LINK_FROM_COMPRESS_KEY):
-        left.info(f"Opened from the Compress page: test image #{index}, whose call the compressed model changed.")
-    else:  # a link shared by a teacher: everyone in the class opens the same image
-        left.info(f"Opened from a link: test image #{index}.")
-    if right.button("Back to browsing", key="exp_unlink"):
-        st.session_state.pop(LINK_KEY, None)
-        st.session_state.pop(LINK_FROM_COMPRESS_KEY, None)
-        st.rerun()
-    label = dataset.class_names[int(dataset.labels("test")[index])]
-    return dataset.images("test")[index], f"test #{index}", label
-
-
 def image_picker_ui(dataset, probabilities_of):
     """Returns (uint8 image HWC, caption, true label or None)."""
     from core.errors import MedLensError
 
-    linked = _linked_image(dataset)
+    linked = linked_image(dataset)
     if linked is not None:
         return linked
     source = st.radio("Image", ["from the dataset", "your image"], horizontal=True, key="exp_source")
