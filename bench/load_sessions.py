@@ -187,29 +187,16 @@ def main() -> None:
         model_id = prepare_home(home)
         images = session_files(args.sessions, uploads)
         ids = {image.name: hashlib.sha256(image.read_bytes()).hexdigest()[:12] for image in images}
-        port = free_port()
         env = dict(os.environ, MEDLENS_HOME=str(home), MEDLENS_TMP=str(Path(scratch) / "sessions"))
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.address", "127.0.0.1", "--server.port", str(port)],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        url = f"http://127.0.0.1:{port}"
+        server, url = start_server(env, subprocess.DEVNULL)
         try:
-            for _ in range(600):
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1):
-                        break
-                except OSError:
-                    time.sleep(0.1)
             watch = MemoryWatch(server.pid)
             idle = watch.process.memory_info().rss
             watch.start()
             alone, sessions = asyncio.run(drive(url, images, args.timeout * 1000))
             watch.stopped.set()
         finally:
-            server.terminate()
-            server.wait(15)
+            stop_tree(server)
     problems = [f"baseline: {alone['error']}"] if "error" in alone else []
     for session in sessions:
         if "error" in session:
@@ -337,19 +324,12 @@ def run_class(args: argparse.Namespace, executor: str) -> dict:
     with tempfile.TemporaryDirectory(prefix="medlens-class-") as scratch:
         home = Path(scratch) / "home"
         model_id = prepare_home(home)
-        port = free_port()
         log = open(Path(tempfile.gettempdir()) / f"medlens-class-{executor}-{args.sessions}.log", "w")  # noqa: SIM115
         env = dict(os.environ, MEDLENS_HOME=str(home), MEDLENS_TMP=str(Path(scratch) / "sessions"),
                    MEDLENS_EXECUTOR=executor, MEDLENS_WORKERS="2", RAY_USAGE_STATS_ENABLED="0",
                    MEDLENS_DEMO_MODELS="off")  # fmt: skip
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.address", "127.0.0.1", "--server.port", str(port)],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-        url = f"http://127.0.0.1:{port}"
+        server, url = start_server(env, log)
         try:
-            wait_healthy(url)
             watch = MemoryWatch(server.pid)
             idle = watch.process.memory_info().rss
             watch.start()
@@ -382,6 +362,20 @@ def run_class(args: argparse.Namespace, executor: str) -> dict:
         "wall_s": round(wall, 1),
         "server_cpu_s": round(server_cpu, 1),  # of wall_s x cpu_count: the rest went to the browsers
     }
+
+
+def start_server(env: dict, log) -> tuple[subprocess.Popen, str]:
+    """The app on a free port, in a process group of its own (see ``stop_tree``), once it answers its health
+    check; ``log`` takes its output."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    wait_healthy(url)
+    return server, url
 
 
 def wait_healthy(url: str) -> None:

@@ -32,8 +32,7 @@ class CompressionInputs:
 
     @classmethod
     def of(cls, compressor: Compressor) -> "CompressionInputs":
-        folder = compressor.baseline_folder()
-        files = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+        files = entry_files(compressor.baseline_folder())
         return cls(ModelPayload.from_model(compressor.model), compressor.dataset, compressor.seed, files)
 
     def open(self) -> Compressor:
@@ -71,8 +70,12 @@ class CandidateTrial:
         seconds = time.perf_counter() - started
         if local:
             return Outcome(recipe.name, seconds=seconds)
-        files = {p.name: p.read_bytes() for p in result.artifact.parent.iterdir() if p.is_file()}
-        return Outcome(recipe.name, files=files, seconds=seconds)
+        return Outcome(recipe.name, files=entry_files(result.artifact.parent), seconds=seconds)
+
+
+def entry_files(folder: Path) -> dict[str, bytes]:
+    """A cache entry as name -> bytes, to travel between a worker's cache and the caller's (``write_entry``)."""
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
 
 
 def write_entry(folder: Path, files: dict[str, bytes]) -> None:

@@ -177,21 +177,9 @@ def search(
 ) -> SearchResult:
     """Measure the first ``config.budget`` recipes of the grid (each a trial on the ``compute`` executor; results
     land in this process's cache either way) and recommend one."""
-    compute = compute or ComputeConfig()
     grid = [recipe for recipe in GRID[: config.budget] if compressor.cached(recipe) is None]
-    if grid:
-        compressor.baseline()
-        shared = compressor if compute.executor == "local" else CompressionInputs.of(compressor)
-
-        def keep(index: int, outcome: Outcome) -> None:
-            if outcome.files:
-                write_entry(cache_folder(compressor.key, grid[index], compressor.seed), outcome.files)
-
-        cancelled = "The search was cancelled; every candidate measured so far is cached."
-        sweep = Sweep(CandidateTrial(), grid, shared, [r.name for r in grid], cancelled)
-        outcomes = run_trials(sweep, compute, on_result=keep, on_progress=on_progress, should_stop=should_stop)
-    else:
-        outcomes = []
+    cancelled = "The search was cancelled; every candidate measured so far is cached."
+    outcomes = _measure(compressor, grid, compute, cancelled, on_progress, should_stop) if grid else []
     skipped = [outcome.skipped for outcome in outcomes if outcome.skipped]
     results = [hit for recipe in GRID[: config.budget] if (hit := compressor.cached(recipe)) is not None]
     if on_progress:
@@ -212,20 +200,30 @@ def measure_one(
 ) -> CompressionResult:
     """One recipe, measured where sweeps run (a Ray worker on a server started with MEDLENS_EXECUTOR=ray, so a
     class's compressions do not load the process that serves its pages), cached here either way."""
-    compute = compute or ComputeConfig()
     hit = compressor.cached(recipe)
     if hit is not None:
         return hit
-    compressor.baseline()
-    shared = compressor if compute.executor == "local" else CompressionInputs.of(compressor)
-    sweep = Sweep(CandidateTrial(), [recipe], shared, [recipe.name], "Cancelled; nothing was kept.")
-    (outcome,) = run_trials(sweep, compute, on_progress=on_progress, should_stop=should_stop)
+    (outcome,) = _measure(compressor, [recipe], compute, "Cancelled; nothing was kept.", on_progress, should_stop)
     if outcome.skipped:
         raise MedLensError(outcome.skipped)
-    write_entry(cache_folder(compressor.key, recipe, compressor.seed), outcome.files or {})
     result = compressor.cached(recipe)
     assert result is not None, recipe.name
     return result
+
+
+def _measure(compressor: Compressor, recipes: list[Recipe], compute, cancelled: str, on_progress, should_stop):
+    """Each recipe a trial on the ``compute`` executor (locally on this ``compressor``, sharing its pruned
+    prefixes; on Ray from the shipped model and baseline), its cache entry published here as it finishes."""
+    compute = compute or ComputeConfig()
+    compressor.baseline()
+    shared = compressor if compute.executor == "local" else CompressionInputs.of(compressor)
+
+    def keep(index: int, outcome: Outcome) -> None:
+        if outcome.files:
+            write_entry(cache_folder(compressor.key, recipes[index], compressor.seed), outcome.files)
+
+    sweep = Sweep(CandidateTrial(), recipes, shared, [r.name for r in recipes], cancelled)
+    return run_trials(sweep, compute, on_result=keep, on_progress=on_progress, should_stop=should_stop)
 
 
 def candidate_rows(results: list, metric: str) -> list[dict]:

@@ -4,6 +4,7 @@ Ray is imported here only. Usage statistics are switched off before Ray starts (
 to any host outside its own server), and so is the dashboard.
 """
 
+import functools
 import os
 import shutil
 import subprocess
@@ -75,8 +76,9 @@ def trial_resources(ray, config: ComputeConfig) -> tuple[dict, WorkerSetup]:
     return {"num_cpus": 1, "num_gpus": 1.0 / config.trials_per_gpu}, WorkerSetup(gpu_memory_mb=share)
 
 
+@functools.cache
 def gpu_memory_mb() -> int | None:
-    """The first GPU's memory in MiB as nvidia-smi reports it; None where it cannot tell."""
+    """The first GPU's memory in MiB as nvidia-smi reports it (asked once per process); None where it cannot tell."""
     if not shutil.which("nvidia-smi"):
         return None
     try:

@@ -36,9 +36,12 @@ def current() -> Device:
     for gpu in tf.config.list_physical_devices("GPU"):
         details = tf.config.experimental.get_device_details(gpu)
         names.append(str(details.get("device_name", gpu.name))[:60])
-    return Device(
-        tuple(names), len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    )
+    return Device(tuple(names), usable_cpus())
+
+
+def usable_cpus() -> int:
+    """The cores this process may run on (its affinity, e.g. a container's share), not the machine's count."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 @dataclass(frozen=True)

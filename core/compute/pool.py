@@ -18,6 +18,7 @@ from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.compute.device import usable_cpus
 from core.errors import MedLensError
 
 MAX_BATCH = 32
@@ -178,7 +179,7 @@ def default_slots() -> int:
             return max(1, int(value))
         except ValueError as error:
             raise MedLensError("MEDLENS_HEAVY_SLOTS must be a whole number.") from error
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return usable_cpus()
 
 
 _shared: InteractivePool | None = None
