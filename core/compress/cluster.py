@@ -5,7 +5,7 @@ fine-tuned together. With ``preserve_sparsity`` the zeros of an earlier pruning 
 (sparsity-preserving clustering, the collaborative-optimisation order).
 """
 
-from core.compress.finetune import FINE_TUNING, StepContext, clone, fine_tune
+from core.compress.finetune import FINE_TUNING, SMALLEST_LAYER, StepContext, fine_tune, wrap_large_layers
 from core.compress.steps import Param, StepKind, register
 from core.data.dataset import Dataset
 
@@ -24,11 +24,13 @@ def cluster(model, dataset: Dataset, params: dict, context: StepContext):
         "random": init.RANDOM,
     }[params["init"]]
     context.report(f"clustering into {params['clusters']} shared values")
-    wrapped = clustering.cluster_weights(
-        clone(model),
-        number_of_clusters=params["clusters"],
-        cluster_centroids_init=centroids,
-        preserve_sparsity=params["preserve_sparsity"],
+    settings = {
+        "number_of_clusters": params["clusters"],
+        "cluster_centroids_init": centroids,
+        "preserve_sparsity": params["preserve_sparsity"],
+    }
+    wrapped = wrap_large_layers(
+        model, lambda layer: clustering.cluster_weights(layer, **settings), params["smallest_layer"]
     )
     fine_tune(wrapped, dataset, params, context)
     return clustering.strip_clustering(wrapped)
@@ -44,6 +46,7 @@ register(
                 "init", "choice", "kmeans++", choices=INITIALISATIONS, help="How the shared values are first placed."
             ),
             Param("preserve_sparsity", "bool", True, help="Keep the zeros of an earlier pruning step."),
+            SMALLEST_LAYER,
             Param("epochs", "int", 1, 0, 20, help="Fine-tuning epochs with the shared values."),
             Param("learning_rate", "float", 1e-4, 1e-6, 1e-2, scale="log"),
             *FINE_TUNING,

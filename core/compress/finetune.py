@@ -60,6 +60,30 @@ def clone(model):
     return copy
 
 
+def wrap_large_layers(model, wrap, smallest: int):
+    """A copy of ``model`` whose layers of at least ``smallest`` weights are wrapped by ``wrap``; smaller ones
+    (the first convolution, the classifier head) stay whole: they hold a tiny share of the file but every
+    image passes through them, so thinning them costs accuracy out of all proportion to the bytes saved."""
+    from tensorflow import keras
+
+    def maybe_wrap(layer):
+        weights = sum(int(np.prod(w.shape)) for w in layer.weights)
+        return wrap(layer) if weights >= smallest and layer.trainable_weights else layer
+
+    return keras.models.clone_model(clone(model), clone_function=maybe_wrap)
+
+
+SMALLEST_LAYER = Param(
+    "smallest_layer",
+    "int",
+    1000,
+    0,
+    100_000,
+    help="Layers with fewer weights than this are left whole (the first convolution and the classifier head "
+    "usually): they are a sliver of the file, and every image passes through them.",
+)
+
+
 def steps_per_epoch(dataset: Dataset, batch_size: int) -> int:
     return int(np.ceil(len(dataset.labels("train")) / batch_size))
 

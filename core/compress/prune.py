@@ -8,7 +8,14 @@ only after compression (gzip), or with sparse-aware runtimes.
 
 import numpy as np
 
-from core.compress.finetune import FINE_TUNING, StepContext, clone, fine_tune, steps_per_epoch
+from core.compress.finetune import (
+    FINE_TUNING,
+    SMALLEST_LAYER,
+    StepContext,
+    fine_tune,
+    steps_per_epoch,
+    wrap_large_layers,
+)
 from core.compress.steps import Param, StepKind, register
 from core.data.dataset import Dataset
 
@@ -35,7 +42,9 @@ def prune(model, dataset: Dataset, params: dict, context: StepContext):
         )
     extra = {"sparsity_m_by_n": (2, 4)} if params["pattern"] == "2:4" else {"pruning_schedule": schedule}
     context.report(f"pruning to {params['sparsity']:.0%}" if params["pattern"] == "unstructured" else "pruning 2:4")
-    wrapped = sparsity.prune_low_magnitude(clone(model), **extra)
+    wrapped = wrap_large_layers(
+        model, lambda layer: sparsity.prune_low_magnitude(layer, **extra), params["smallest_layer"]
+    )
     # Only epochs that start after the ramp ends may be kept: earlier ones are not yet at the target.
     ramp_done = 0 if params["schedule"] == "constant" else int(np.ceil(RAMP * params["epochs"]))
     fine_tune(
@@ -69,6 +78,7 @@ register(
                 choices=("unstructured", "2:4"),
                 help="2:4 keeps 2 of every 4 weights (50 %).",
             ),
+            SMALLEST_LAYER,
             Param("epochs", "int", 2, 1, 20, help="Fine-tuning epochs while pruning."),
             Param("learning_rate", "float", 5e-4, 1e-6, 1e-2, scale="log"),
             *FINE_TUNING,
@@ -77,7 +87,9 @@ register(
         note=(
             "**Pruning** removes the weakest connections (sets them to zero) and lets the network "
             "re-learn around the gap. Half the weights can usually go with no loss; past 80–90 % "
-            "accuracy starts to fall. The file only shrinks once compressed (zip), since zeros are still stored."
+            "accuracy starts to fall. The tiny first layer and the final classifier stay whole: thinning them saves "
+            "almost nothing and costs the most. The file only shrinks once compressed (zip), since zeros are "
+            "still stored."
         ),
     )
 )

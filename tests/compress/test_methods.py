@@ -39,7 +39,7 @@ def test_polynomial_schedule_keeps_only_epochs_at_the_target(tiny_model, small_b
 
 
 def test_two_of_four_pattern_keeps_half_in_every_group(tiny_model, small_breast):
-    pruned = apply("prune", tiny_model, small_breast, pattern="2:4", epochs=1)
+    pruned = apply("prune", tiny_model, small_breast, pattern="2:4", epochs=1, smallest_layer=0)
     dense = pruned.get_layer("probabilities").get_weights()[0]  # (128, 2): groups of 4 along the inputs
     groups = (dense.T.reshape(-1, 4) != 0).sum(axis=1)
     assert groups.max() <= 2
@@ -59,8 +59,21 @@ def test_channel_pruning_drops_whole_filters_and_keeps_them_dropped(tiny_model, 
 
 def test_cluster_respects_the_cluster_count(tiny_model, small_breast):
     clustered = apply("cluster", tiny_model, small_breast, clusters=8, epochs=0, preserve_sparsity=False)
-    for kernel in kernels(clustered):
-        assert len(np.unique(kernel)) <= 8
+    for original, kernel in zip(kernels(tiny_model), kernels(clustered), strict=True):
+        if kernel.size >= 1000:
+            assert len(np.unique(kernel)) <= 8
+        else:  # the first convolution and the head are left whole by default
+            np.testing.assert_array_equal(original, kernel)
+    everything = apply("cluster", tiny_model, small_breast, clusters=8, epochs=0, smallest_layer=0)
+    assert all(len(np.unique(kernel)) <= 8 for kernel in kernels(everything))
+
+
+def test_small_layers_stay_whole_when_pruning_unless_asked(tiny_model, small_breast):
+    pruned = apply("prune", tiny_model, small_breast, sparsity=0.8, schedule="constant", epochs=1)
+    small = [k for k in kernels(pruned) if k.size < 1000]
+    assert len(small) == 2 and all((k != 0).all() for k in small)  # first convolution and the classifier head
+    every = apply("prune", tiny_model, small_breast, sparsity=0.8, schedule="constant", epochs=1, smallest_layer=0)
+    assert all(abs((k == 0).mean() - 0.8) <= 0.02 for k in kernels(every))
 
 
 def test_sparsity_preserving_clustering_keeps_the_zeros(tiny_model, small_breast):
