@@ -79,6 +79,7 @@ def display_square(rendered, squaring: str):
 
 
 def _dataset_image_ui(dataset, probabilities_of):
+    from core.data.loader import stored_image
     from core.explain.selection import ORDERS, candidates
 
     left, middle, right = st.columns(3)
@@ -94,7 +95,12 @@ def _dataset_image_ui(dataset, probabilities_of):
     index = int(chosen[0])
     if len(chosen) > 1:  # the slider reads the image's own number (#N in the split), in the chosen order
         index = st.select_slider("Image", [int(i) for i in chosen], format_func=lambda i: f"#{i}", key="exp_image")
-    return dataset.images(split)[index], f"{split} #{index}", dataset.class_names[int(labels[index])]
+    caption = f"{split} #{index}"
+    stored = stored_image(dataset.name, split, index)  # an import trained smaller: its map is drawn over this
+    st.session_state.pop(DISPLAY_KEY, None)  # never another dataset's image of the same caption
+    if stored is not None and stored.shape[0] > dataset.image_shape[0]:
+        st.session_state[DISPLAY_KEY] = (caption, stored)
+    return dataset.images(split)[index], caption, dataset.class_names[int(labels[index])]
 
 
 def main() -> None:

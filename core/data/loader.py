@@ -6,6 +6,8 @@ under ``MEDLENS_HOME/datasets``, then the official Zenodo address (into the cach
 
 from pathlib import Path
 
+import numpy as np
+
 from core import paths
 from core.data import imported
 from core.data.catalogue import CATALOGUE, DEFAULT_DATASET, MEDMNIST_CITATION, DatasetInfo, supported_info
@@ -76,6 +78,14 @@ def _load_imported(name: str, size: int) -> Dataset:
             f"{', '.join(map(str, sizes(name)))} (enlarging adds no detail)."
         )
     return imported.load(name).at_size(size)
+
+
+def stored_image(name: str, split: str, index: int) -> np.ndarray | None:
+    """Image ``index`` of ``split`` at the size an import keeps it (up to 512 px), the backdrop an explanation of
+    a smaller training size is drawn over; None for a MedMNIST subset (its file holds only the size it is)."""
+    if not _is_import(name):
+        return None
+    return np.asarray(imported.load(name).images(split)[index])
 
 
 def title(name: str) -> str:

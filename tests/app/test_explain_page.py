@@ -153,3 +153,25 @@ def test_the_explained_class_follows_each_prediction_unless_pinned_and_the_slide
     at.checkbox(key="exp_pin").check().run()
     at.select_slider(key="exp_image").set_value(int(options[2][1:])).run()
     assert at.selectbox(key="exp_target").value != predicted(at)  # pinned: kept on the next image
+
+
+def test_a_dataset_image_of_an_import_is_explained_over_the_image_as_stored(medlens_home):
+    import numpy as np
+
+    from core.data import imported
+    from core.inputs.dataset_import import import_dataset
+    from tests.inputs import files
+
+    rng = np.random.default_rng(0)
+    members = {
+        f"{label}/{i}.png": files.image_bytes("PNG", rng.integers(0, 255, (48, 48), np.uint8))
+        for label in ("a", "b")
+        for i in range(6)
+    }
+    dataset, report = import_dataset(files.zip_bytes(members), "big", size=None)
+    imported.save(dataset, report.source_kind, report.seed)
+    model = store_untrained("big", (28, 28, 1))
+    at = open_page("explain", dataset="big", size=28, model_id=model.id)
+    assert not at.exception and "Model says" in texts(at.markdown)
+    specs = " ".join(chart.proto.spec for chart in at.get("plotly_chart"))
+    assert "drawn over the image at 48 px" in specs  # the 28 px map over the 48 px picture as stored

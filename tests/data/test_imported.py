@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from core.data import imported, load
-from core.data.loader import choices, sizes, title
+from core.data.loader import choices, sizes, stored_image, title
 from core.errors import DatasetError
 from core.inputs.dataset_import import import_dataset
 from tests.inputs import files
@@ -135,3 +135,13 @@ def test_a_native_import_keeps_its_resolution_and_trains_at_any_smaller_size(med
     stored = load("native", 48)
     assert isinstance(stored.images("train"), np.memmap) and stored.squaring == "crop"
     assert load("native", 28).image_shape == (28, 28, 1)
+    # an explanation at 28 px is drawn over the image as stored: the same picture, at 48 px
+    small = load("native", 28)
+    original = stored_image("native", "test", 1)
+    assert original.shape == (48, 48, 1)
+    np.testing.assert_array_equal(original, stored.images("test")[1])
+    assert small.images("test")[1].shape == (28, 28, 1)
+
+
+def test_a_medmnist_subset_has_no_larger_stored_image(medlens_home):
+    assert stored_image("pneumoniamnist", "test", 0) is None
