@@ -39,7 +39,24 @@ def train_config_ui():
     seed = right.number_input(
         "Seed", 0, 1_000_000, 0, key="train_seed", help="Same seed, same data and settings: same model."
     )
-    return TrainConfig(arch=arch, epochs=int(epochs), seed=int(seed))
+    with st.expander("When to stop, and class balance"):
+        patience = st.slider(
+            "Patience (epochs)",
+            1,
+            30,
+            TrainConfig.patience,
+            key="train_patience",
+            help="Stop after this many epochs without a better validation loss, and keep the best epoch. "
+            "Small datasets learn in bursts: give them more.",
+        )
+        balanced = st.checkbox(
+            "Balance the classes",
+            TrainConfig.class_weights,
+            key="train_balanced",
+            help="Weigh each class by how rare it is, so the model does not ignore the smaller one: it finds more "
+            "of the rare class, at the price of more false alarms and often a lower plain accuracy.",
+        )
+    return TrainConfig(arch=arch, epochs=int(epochs), seed=int(seed), patience=int(patience), class_weights=balanced)
 
 
 def _run_training(job, name: str, size: int, config, augment=None):

@@ -20,7 +20,16 @@ def test_datasets_lists_the_catalogue_and_local_files(medlens_home):
 
 @pytest.mark.slow
 def test_train_evaluate_and_models_round_trip(medlens_home):
-    trained = last_json(run_cli("train", "--dataset", "breastmnist", "--epochs", "2", "--json", home=medlens_home))
+    trained = last_json(
+        run_cli(
+            *("train", "--dataset", "breastmnist", "--epochs", "2", "--patience", "3", "--no-class-weights", "--json"),
+            home=medlens_home,
+        )
+    )
+    from core.models.store import read_meta
+
+    config = read_meta(trained["model_id"]).config
+    assert config["patience"] == 3 and config["class_weights"] is False
     assert {"model_id", "dataset", "arch", "test_accuracy", "test_auc", "params", "train_seconds"} <= set(trained)
     assert trained["dataset"] == "breastmnist" and trained["arch"] == "small_cnn"
     assert 0.0 <= trained["test_accuracy"] <= 1.0 and trained["params"] > 0
@@ -37,6 +46,7 @@ def test_train_evaluate_and_models_round_trip(medlens_home):
         (("train", "--dataset", "notamnist", "--epochs", "1"), "Unknown dataset 'notamnist'"),
         (("train", "--dataset", "chestmnist", "--epochs", "1"), "multi-label"),
         (("evaluate", "--model", "missing-model"), "No model 'missing-model'"),
+        (("train", "--dataset", "breastmnist", "--patience", "0"), "patience must be >= 1"),
     ],
 )
 def test_errors_are_one_line_with_non_zero_exit(medlens_home, args, message):

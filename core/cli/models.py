@@ -12,6 +12,7 @@ from core.errors import MedLensError
 def register(sub, parents: Parents) -> None:
     from core.augment.pipeline import PRESETS
     from core.models.architectures import ARCHITECTURES, DEFAULT_ARCH
+    from core.models.train import TrainConfig
 
     p = sub.add_parser(
         "train", parents=[parents.json, parents.dataset, parents.seed, parents.quiet], help="train a model and store it"
@@ -19,6 +20,11 @@ def register(sub, parents: Parents) -> None:
     p.add_argument("--arch", default=DEFAULT_ARCH, choices=ARCHITECTURES.names)
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument(
+        "--patience", type=int, default=TrainConfig.patience, help="stop after N epochs without a better val loss"
+    )
+    balance = "weigh classes by rarity (default); --no-class-weights trains on the data as it comes"
+    p.add_argument("--class-weights", action=argparse.BooleanOptionalAction, default=True, help=balance)
     p.add_argument(
         "--weights",
         choices=["none", "imagenet"],
@@ -74,6 +80,8 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         epochs=args.epochs,
         seed=args.seed,
         batch_size=args.batch_size,
+        patience=args.patience,
+        class_weights=args.class_weights,
         pretrained=args.weights == "imagenet",
     )
     dataset = load(args.dataset, args.size, progress=download_progress(f"downloading {args.dataset}"))
