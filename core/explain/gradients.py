@@ -28,11 +28,13 @@ def conv_layer_names(model) -> list[str]:
 def _gradients(model, inputs: np.ndarray, targets: np.ndarray, batch: int = 128) -> np.ndarray:
     import tensorflow as tf
 
+    from core.models.model_lock import lock_for
+
     grads = []
     for start in range(0, len(inputs), batch):
         x = tf.convert_to_tensor(inputs[start : start + batch])
         t = tf.convert_to_tensor(targets[start : start + batch])
-        with tf.GradientTape() as tape:
+        with lock_for(model), tf.GradientTape() as tape:
             tape.watch(x)
             probabilities = model(x, training=False)
             score = tf.gather(probabilities, t, axis=1, batch_dims=1)
@@ -51,12 +53,15 @@ def gradcam(predictor, inputs, targets, params, context):
     except ValueError:
         names = ", ".join(conv_layer_names(model))
         raise MedLensError(f"This model has no layer {name!r}; choose one of {names}.") from None
-    probe = keras.Model(model.inputs, [layer.output, model.output])
+    from core.models.model_lock import lock_for
+
     x = tf.convert_to_tensor(inputs)
-    with tf.GradientTape() as tape:
-        activations, probabilities = probe(x, training=False)
-        score = tf.gather(probabilities, tf.convert_to_tensor(targets), axis=1, batch_dims=1)
-    grads = tape.gradient(score, activations)
+    with lock_for(model):  # the probe is built over the model's own layers
+        probe = keras.Model(model.inputs, [layer.output, model.output])
+        with tf.GradientTape() as tape:
+            activations, probabilities = probe(x, training=False)
+            score = tf.gather(probabilities, tf.convert_to_tensor(targets), axis=1, batch_dims=1)
+        grads = tape.gradient(score, activations)
     weights = tf.reduce_mean(grads, axis=(1, 2), keepdims=True)
     cam = tf.nn.relu(tf.reduce_sum(weights * activations, axis=-1, keepdims=True))
     cam = tf.image.resize(cam, inputs.shape[1:3], method="bilinear")[..., 0].numpy()

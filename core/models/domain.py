@@ -72,7 +72,12 @@ def embedder(model):
     """A model from the input to what the last layer reads (the penultimate features)."""
     from tensorflow import keras
 
-    return keras.Model(model.inputs, model.layers[-1].input)
+    from core.models.model_lock import lock_for, share_lock
+
+    with lock_for(model):
+        built = keras.Model(model.inputs, model.layers[-1].input)
+    share_lock(built, model)
+    return built
 
 
 def stage_embedder(model):
@@ -82,6 +87,8 @@ def stage_embedder(model):
     import tensorflow as tf
     from tensorflow import keras
 
+    from core.models.model_lock import share_lock
+
     outputs = [model.layers[-1].input]
     for layer in model.layers:
         if isinstance(layer, keras.layers.MaxPooling2D | keras.layers.Add) or layer.name.endswith("_out"):
@@ -90,13 +97,18 @@ def stage_embedder(model):
     for output in outputs[1:]:
         mean, variance = tf.nn.moments(output, axes=[1, 2])
         pooled += [mean, tf.sqrt(variance + 1e-6)]
-    return keras.Model(model.inputs, tf.concat([tf.reshape(p, [-1, p.shape[-1]]) for p in pooled], axis=1))
+    built = keras.Model(model.inputs, tf.concat([tf.reshape(p, [-1, p.shape[-1]]) for p in pooled], axis=1))
+    share_lock(built, model)
+    return built
 
 
 def features(embedder, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
     """The guard's features of uint8 NHWC images, read by a ``stage_embedder`` (built once per model: building it
     per call made a new Keras model and traced its predict function on every page rerun)."""
-    outputs = embedder.predict(to_float(images), batch_size=batch_size, verbose=0)
+    from core.models.model_lock import lock_for
+
+    with lock_for(embedder):
+        outputs = embedder.predict(to_float(images), batch_size=batch_size, verbose=0)
     return np.asarray(outputs, dtype=np.float64).reshape(len(images), -1)
 
 

@@ -14,10 +14,13 @@ def predict_proba(model, images: np.ndarray, batch_size: int = 256) -> np.ndarra
     """
     if len(images) == 0:
         return np.zeros((0, int(model.output_shape[-1])), dtype=np.float32)
-    outputs = [
-        np.asarray(model(to_float(images[start : start + batch_size]), training=False))
-        for start in range(0, len(images), batch_size)
-    ]
+    from core.models.model_lock import lock_for
+
+    with lock_for(model):
+        outputs = [
+            np.asarray(model(to_float(images[start : start + batch_size]), training=False))
+            for start in range(0, len(images), batch_size)
+        ]
     return np.concatenate(outputs, axis=0)
 
 
