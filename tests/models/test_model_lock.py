@@ -28,8 +28,8 @@ def test_a_model_has_one_reentrant_lock_that_models_built_over_it_share():
 
 
 def test_predictions_and_grad_cam_from_many_threads_at_once_match_one_thread():
-    from core.explain.predictor import Predictor
     from core.explain.gradients import gradcam
+    from core.explain.predictor import Predictor
     from core.models.architectures import build
 
     model = build("small_cnn", (28, 28, 1), 2)
