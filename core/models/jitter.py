@@ -5,6 +5,7 @@ accuracy drops to ~0.82; with it test accuracy is ~0.91 (bench/train_baseline.py
 Randomness is stateless and seeded per batch, so runs repeat exactly.
 """
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -52,14 +53,44 @@ def affine_transforms(angle, scale, shift_x, shift_y, height, width):
     return tf.stack([cos, sin, a2, -sin, cos, b2, zeros, zeros], axis=1)
 
 
-def warp(images, transforms, fill_mode: str = "NEAREST", interpolation: str = "BILINEAR"):
+def warp(images, transforms):
+    """Bilinear resampling of (B, H, W, C) ``images`` through per-image output-to-input maps (rows of 8, as
+    ImageProjectiveTransform takes them), edges extended (its ``NEAREST`` fill mode).
+
+    The same sampling as ``ImageProjectiveTransformV3`` (to float rounding, < 1e-4), written as four gathers and
+    a blend that XLA compiles into one loop: 3-4x faster per image on a CPU at 224 px, where the op's per-pixel
+    generator was most of an augmented batch's time (bench/augment.py --size 224).
+    """
+    return _compiled_warp()(images, transforms)
+
+
+@functools.cache
+def _compiled_warp():
     import tensorflow as tf
 
-    return tf.raw_ops.ImageProjectiveTransformV3(
-        images=images,
-        transforms=transforms,
-        output_shape=tf.shape(images)[1:3],
-        fill_value=0.0,
-        interpolation=interpolation,
-        fill_mode=fill_mode,
-    )
+    def sample(images, transforms):
+        shape = tf.shape(images)
+        batch, height, width, channels = shape[0], shape[1], shape[2], shape[3]
+        ys = tf.cast(tf.range(height), tf.float32)[None, :, None]
+        xs = tf.cast(tf.range(width), tf.float32)[None, None, :]
+        row = [transforms[:, i][:, None, None] for i in range(8)]
+        k = row[6] * xs + row[7] * ys + 1.0  # 1 for an affine map
+        x = (row[0] * xs + row[1] * ys + row[2]) / k
+        y = (row[3] * xs + row[4] * ys + row[5]) / k
+        x = tf.clip_by_value(x, 0.0, tf.cast(width - 1, tf.float32))
+        y = tf.clip_by_value(y, 0.0, tf.cast(height - 1, tf.float32))
+        x0, y0 = tf.floor(x), tf.floor(y)
+        dx, dy = (x - x0)[..., None], (y - y0)[..., None]
+        x0, y0 = tf.cast(x0, tf.int32), tf.cast(y0, tf.int32)
+        x1, y1 = tf.minimum(x0 + 1, width - 1), tf.minimum(y0 + 1, height - 1)
+        pixels = tf.reshape(images, tf.stack([-1, channels]))
+        first = (tf.range(batch) * height * width)[:, None, None]
+
+        def at(yy, xx):
+            return tf.gather(pixels, first + yy * width + xx)
+
+        top = at(y0, x0) * (1.0 - dx) + at(y0, x1) * dx
+        bottom = at(y1, x0) * (1.0 - dx) + at(y1, x1) * dx
+        return top * (1.0 - dy) + bottom * dy
+
+    return tf.function(sample, jit_compile=True)

@@ -53,3 +53,28 @@ def test_invalid_ranges_are_refused():
         Jitter(max_degrees=-1)
     with pytest.raises(ValueError, match="max_zoom"):
         Jitter(max_zoom=1.5)
+
+
+@pytest.mark.parametrize("shape", [(5, 28, 28, 1), (3, 64, 48, 3), (2, 224, 224, 1)])
+def test_warp_samples_as_tensorflows_projective_transform_does(shape):
+    """The compiled sampler against ImageProjectiveTransformV3 (bilinear, edges extended): rotation, zoom, shift
+    and a small perspective term, gray and RGB, square and not."""
+    from core.models.jitter import warp
+
+    rng = np.random.default_rng(sum(shape))
+    images = rng.random(shape, dtype=np.float32)
+    rows = np.zeros((shape[0], 8), np.float32)
+    rows[:, 0] = rows[:, 4] = rng.uniform(0.8, 1.2, shape[0])
+    rows[:, 1] = rng.uniform(-0.3, 0.3, shape[0])
+    rows[:, 3] = -rows[:, 1]
+    rows[:, 2], rows[:, 5] = rng.uniform(-10, 10, (2, shape[0]))
+    rows[:, 6], rows[:, 7] = rng.uniform(-1e-3, 1e-3, (2, shape[0]))
+    expected = tf.raw_ops.ImageProjectiveTransformV3(
+        images=images,
+        transforms=rows,
+        output_shape=shape[1:3],
+        fill_value=0.0,
+        interpolation="BILINEAR",
+        fill_mode="NEAREST",
+    )
+    np.testing.assert_allclose(warp(tf.constant(images), tf.constant(rows)).numpy(), expected.numpy(), atol=1e-4)
