@@ -3,7 +3,7 @@
 import math
 
 from core.augment.base import AugmentOp, batch_size, register, seeds, uniform
-from core.models.jitter import warp
+from core.models.jitter import bilinear, warp
 from core.params import Param
 
 FLIP_CAUTION = (
@@ -155,29 +155,7 @@ def elastic(images, seed, p):
     field = field / tf.maximum(tf.reduce_max(tf.abs(field)), 1e-6) * p["strength"] * size / 14.0
     rows = tf.cast(tf.range(height), tf.float32)[None, :, None] + field[..., 0]
     cols = tf.cast(tf.range(width), tf.float32)[None, None, :] + field[..., 1]
-    return _bilinear(images, rows, cols)
-
-
-def _bilinear(images, rows, cols):
-    """Sample ``images`` at fractional (rows, cols) of shape (B, H, W), clamping at the border."""
-    import tensorflow as tf
-
-    shape = tf.shape(images)
-    height, width = shape[1], shape[2]
-    rows = tf.clip_by_value(rows, 0.0, tf.cast(height - 1, tf.float32))
-    cols = tf.clip_by_value(cols, 0.0, tf.cast(width - 1, tf.float32))
-    r0, c0 = tf.floor(rows), tf.floor(cols)
-    dr, dc = (rows - r0)[..., None], (cols - c0)[..., None]
-    r0, c0 = tf.cast(r0, tf.int32), tf.cast(c0, tf.int32)
-    r1, c1 = tf.minimum(r0 + 1, height - 1), tf.minimum(c0 + 1, width - 1)
-    batch = tf.broadcast_to(tf.range(shape[0])[:, None, None], tf.shape(r0))
-
-    def at(r, c):
-        return tf.gather_nd(images, tf.stack([batch, r, c], axis=-1))
-
-    top = at(r0, c0) * (1 - dc) + at(r0, c1) * dc
-    bottom = at(r1, c0) * (1 - dc) + at(r1, c1) * dc
-    return top * (1 - dr) + bottom * dr
+    return bilinear(images, rows, cols)
 
 
 def _geo(name, title, description, params, fn, identity, caution="", matrix=None):

@@ -70,27 +70,36 @@ def _compiled_warp():
 
     def sample(images, transforms):
         shape = tf.shape(images)
-        batch, height, width, channels = shape[0], shape[1], shape[2], shape[3]
+        height, width = shape[1], shape[2]
         ys = tf.cast(tf.range(height), tf.float32)[None, :, None]
         xs = tf.cast(tf.range(width), tf.float32)[None, None, :]
         row = [transforms[:, i][:, None, None] for i in range(8)]
         k = row[6] * xs + row[7] * ys + 1.0  # 1 for an affine map
         x = (row[0] * xs + row[1] * ys + row[2]) / k
         y = (row[3] * xs + row[4] * ys + row[5]) / k
-        x = tf.clip_by_value(x, 0.0, tf.cast(width - 1, tf.float32))
-        y = tf.clip_by_value(y, 0.0, tf.cast(height - 1, tf.float32))
-        x0, y0 = tf.floor(x), tf.floor(y)
-        dx, dy = (x - x0)[..., None], (y - y0)[..., None]
-        x0, y0 = tf.cast(x0, tf.int32), tf.cast(y0, tf.int32)
-        x1, y1 = tf.minimum(x0 + 1, width - 1), tf.minimum(y0 + 1, height - 1)
-        pixels = tf.reshape(images, tf.stack([-1, channels]))
-        first = (tf.range(batch) * height * width)[:, None, None]
-
-        def at(yy, xx):
-            return tf.gather(pixels, first + yy * width + xx)
-
-        top = at(y0, x0) * (1.0 - dx) + at(y0, x1) * dx
-        bottom = at(y1, x0) * (1.0 - dx) + at(y1, x1) * dx
-        return top * (1.0 - dy) + bottom * dy
+        return bilinear(images, y, x)
 
     return tf.function(sample, jit_compile=True)
+
+
+def bilinear(images, rows, cols):
+    """``images`` (B, H, W, C) sampled at fractional (``rows``, ``cols``) of shape (B, H, W), clamped to the edge."""
+    import tensorflow as tf
+
+    shape = tf.shape(images)
+    batch, height, width, channels = shape[0], shape[1], shape[2], shape[3]
+    rows = tf.clip_by_value(rows, 0.0, tf.cast(height - 1, tf.float32))
+    cols = tf.clip_by_value(cols, 0.0, tf.cast(width - 1, tf.float32))
+    r0, c0 = tf.floor(rows), tf.floor(cols)
+    dr, dc = (rows - r0)[..., None], (cols - c0)[..., None]
+    r0, c0 = tf.cast(r0, tf.int32), tf.cast(c0, tf.int32)
+    r1, c1 = tf.minimum(r0 + 1, height - 1), tf.minimum(c0 + 1, width - 1)
+    pixels = tf.reshape(images, tf.stack([-1, channels]))
+    first = (tf.range(batch) * height * width)[:, None, None]
+
+    def at(r, c):
+        return tf.gather(pixels, first + r * width + c)
+
+    top = at(r0, c0) * (1.0 - dc) + at(r0, c1) * dc
+    bottom = at(r1, c0) * (1.0 - dc) + at(r1, c1) * dc
+    return top * (1.0 - dr) + bottom * dr
