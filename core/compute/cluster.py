@@ -51,13 +51,40 @@ def connect(config: ComputeConfig):
         options = {"include_dashboard": False, "log_to_driver": False, "logging_level": "ERROR"}
         try:
             if config.address:
-                ray.init(address=config.address, runtime_env=environment, **options)
+                in_keeper_thread(lambda: ray.init(address=config.address, runtime_env=environment, **options))
             else:
-                ray.init(num_cpus=config.workers or os.cpu_count() or 1, runtime_env=environment, **options)
+                cpus = config.workers or os.cpu_count() or 1
+                in_keeper_thread(lambda: ray.init(num_cpus=cpus, runtime_env=environment, **options))
         except Exception as error:  # Ray raises ConnectionError, RuntimeError, ValueError… for a bad address
             where = config.address or "a local cluster"
             raise MedLensError(f"Could not start or join Ray ({where}): {str(error).splitlines()[0][:200]}") from error
     return ray
+
+
+def in_keeper_thread(start) -> None:
+    """Run ``start`` (``ray.init``) in a thread that then lives as long as the process, and wait for it.
+
+    Ray ties the local cluster it starts to the thread that started it: once that thread ends, tasks never run
+    and the driver loses its control store ten minutes later. A page's script thread ends with every page run,
+    so a cluster started from a page (a class server connects on its first page) was dead before its first
+    sweep — every compression of the 30-student Ray run waited forever.
+    """
+    started, failure = threading.Event(), []
+
+    def keep() -> None:
+        try:
+            start()
+        except BaseException as error:  # handed to the caller
+            failure.append(error)
+        finally:
+            started.set()
+        if not failure:
+            threading.Event().wait()  # never set: the thread, and Ray's processes, live until the process ends
+
+    threading.Thread(target=keep, name="ray-keeper", daemon=True).start()
+    started.wait()
+    if failure:
+        raise failure[0]
 
 
 def shutdown() -> None:
