@@ -50,11 +50,10 @@ def connect(config: ComputeConfig):
         }
         options = {"include_dashboard": False, "log_to_driver": False, "logging_level": "ERROR"}
         try:
-            if config.address:
-                in_keeper_thread(lambda: ray.init(address=config.address, runtime_env=environment, **options))
-            else:
-                cpus = config.workers or os.cpu_count() or 1
-                in_keeper_thread(lambda: ray.init(num_cpus=cpus, runtime_env=environment, **options))
+            cluster = (
+                {"address": config.address} if config.address else {"num_cpus": config.workers or os.cpu_count() or 1}
+            )
+            in_keeper_thread(lambda: ray.init(**cluster, runtime_env=environment, **options))
         except Exception as error:  # Ray raises ConnectionError, RuntimeError, ValueError… for a bad address
             where = config.address or "a local cluster"
             raise MedLensError(f"Could not start or join Ray ({where}): {str(error).splitlines()[0][:200]}") from error

@@ -44,7 +44,6 @@ def _gradients(model, inputs: np.ndarray, targets: np.ndarray, batch: int = 128)
 
 def gradcam(predictor, inputs, targets, params, context):
     import tensorflow as tf
-    from tensorflow import keras
 
     model = predictor.require_keras("Grad-CAM")
     name = last_conv_layer(model) if params["layer"] == "auto" else params["layer"]
@@ -53,11 +52,11 @@ def gradcam(predictor, inputs, targets, params, context):
     except ValueError:
         names = ", ".join(conv_layer_names(model))
         raise MedLensError(f"This model has no layer {name!r}; choose one of {names}.") from None
-    from core.models.model_lock import lock_for
+    from core.models.model_lock import lock_for, model_over
 
     x = tf.convert_to_tensor(inputs)
-    with lock_for(model):  # the probe is built over the model's own layers
-        probe = keras.Model(model.inputs, [layer.output, model.output])
+    probe = model_over(model, [layer.output, model.output])
+    with lock_for(model):
         with tf.GradientTape() as tape:
             activations, probabilities = probe(x, training=False)
             score = tf.gather(probabilities, tf.convert_to_tensor(targets), axis=1, batch_dims=1)

@@ -48,14 +48,9 @@ class Predictor:
             inputs = inputs[..., np.newaxis]
         if self._runner is not None:
             return self._runner.predict_float(inputs, batch_size)
-        from core.models.model_lock import lock_for
+        from core.models.predict import forward
 
-        with lock_for(self.keras):
-            outputs = [
-                np.asarray(self.keras(inputs[start : start + batch_size], training=False))
-                for start in range(0, len(inputs), batch_size)
-            ]
-        return np.concatenate(outputs) if outputs else np.zeros((0, self.num_classes), np.float32)
+        return forward(self.keras, inputs, batch_size)
 
     def require_keras(self, method: str):
         if self.keras is None:

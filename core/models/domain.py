@@ -70,14 +70,9 @@ class Verdict:
 
 def embedder(model):
     """A model from the input to what the last layer reads (the penultimate features)."""
-    from tensorflow import keras
+    from core.models.model_lock import model_over
 
-    from core.models.model_lock import lock_for, share_lock
-
-    with lock_for(model):
-        built = keras.Model(model.inputs, model.layers[-1].input)
-    share_lock(built, model)
-    return built
+    return model_over(model, model.layers[-1].input)
 
 
 def stage_embedder(model):
@@ -87,7 +82,7 @@ def stage_embedder(model):
     import tensorflow as tf
     from tensorflow import keras
 
-    from core.models.model_lock import share_lock
+    from core.models.model_lock import model_over
 
     outputs = [model.layers[-1].input]
     for layer in model.layers:
@@ -97,9 +92,7 @@ def stage_embedder(model):
     for output in outputs[1:]:
         mean, variance = tf.nn.moments(output, axes=[1, 2])
         pooled += [mean, tf.sqrt(variance + 1e-6)]
-    built = keras.Model(model.inputs, tf.concat([tf.reshape(p, [-1, p.shape[-1]]) for p in pooled], axis=1))
-    share_lock(built, model)
-    return built
+    return model_over(model, tf.concat([tf.reshape(p, [-1, p.shape[-1]]) for p in pooled], axis=1))
 
 
 def features(embedder, images: np.ndarray, batch_size: int = 256) -> np.ndarray:

@@ -24,6 +24,17 @@ def lock_for(model) -> threading.RLock:
         return lock
 
 
+def model_over(base, outputs):
+    """A Keras model from ``base``'s inputs to ``outputs`` (tensors of ``base``'s own graph), built under ``base``'s
+    lock and sharing it from then on."""
+    from tensorflow import keras
+
+    with lock_for(base):
+        built = keras.Model(base.inputs, outputs)
+    share_lock(built, base)
+    return built
+
+
 def share_lock(derived, base) -> None:
     """``derived`` (a model built over ``base``'s layers) takes ``base``'s lock."""
     lock = lock_for(base)

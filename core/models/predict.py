@@ -12,14 +12,19 @@ def predict_proba(model, images: np.ndarray, batch_size: int = 256) -> np.ndarra
     Calls the model directly per batch: ``model.predict`` adds a tf.data round trip that
     costs more than the forward pass on MedMNIST-sized inputs.
     """
-    if len(images) == 0:
-        return np.zeros((0, int(model.output_shape[-1])), dtype=np.float32)
+    return forward(model, images, batch_size, to_float)
+
+
+def forward(model, inputs: np.ndarray, batch_size: int = 256, prepare=np.asarray) -> np.ndarray:
+    """The model's outputs for ``prepare(batch)`` of each batch of ``inputs``, under the model's lock."""
     from core.models.model_lock import lock_for
 
+    if len(inputs) == 0:
+        return np.zeros((0, int(model.output_shape[-1])), dtype=np.float32)
     with lock_for(model):
         outputs = [
-            np.asarray(model(to_float(images[start : start + batch_size]), training=False))
-            for start in range(0, len(images), batch_size)
+            np.asarray(model(prepare(inputs[start : start + batch_size]), training=False))
+            for start in range(0, len(inputs), batch_size)
         ]
     return np.concatenate(outputs, axis=0)
 
