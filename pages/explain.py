@@ -45,7 +45,8 @@ def image_picker_ui(dataset, probabilities_of):
     from core.errors import MedLensError
 
     linked = linked_image(dataset)
-    if linked is not None:
+    if linked is not None:  # a test image named by a link
+        remember_backdrop(dataset, "test", st.session_state[LINK_KEY], linked[1])
         return linked
     source = st.radio("Image", ["from the dataset", "your image"], horizontal=True, key="exp_source")
     if source == "your image":
@@ -79,7 +80,6 @@ def display_square(rendered, squaring: str):
 
 
 def _dataset_image_ui(dataset, probabilities_of):
-    from core.data.loader import stored_image
     from core.explain.selection import ORDERS, candidates
 
     left, middle, right = st.columns(3)
@@ -96,11 +96,19 @@ def _dataset_image_ui(dataset, probabilities_of):
     if len(chosen) > 1:  # the slider reads the image's own number (#N in the split), in the chosen order
         index = st.select_slider("Image", [int(i) for i in chosen], format_func=lambda i: f"#{i}", key="exp_image")
     caption = f"{split} #{index}"
-    stored = stored_image(dataset.name, split, index)  # an import trained smaller: its map is drawn over this
-    st.session_state.pop(DISPLAY_KEY, None)  # never another dataset's image of the same caption
+    remember_backdrop(dataset, split, index, caption)
+    return dataset.images(split)[index], caption, dataset.class_names[int(labels[index])]
+
+
+def remember_backdrop(dataset, split: str, index: int, caption: str) -> None:
+    """A dataset image's overlay backdrop: the image as an import stores it when larger than the training size;
+    cleared otherwise, so another dataset's image of the same caption is never drawn."""
+    from core.data.loader import stored_image
+
+    st.session_state.pop(DISPLAY_KEY, None)
+    stored = stored_image(dataset.name, split, index)
     if stored is not None and stored.shape[0] > dataset.image_shape[0]:
         st.session_state[DISPLAY_KEY] = (caption, stored)
-    return dataset.images(split)[index], caption, dataset.class_names[int(labels[index])]
 
 
 def main() -> None:
