@@ -1,12 +1,13 @@
 """Apply a recipe to a model, export it, measure the file, and cache the result on disk.
 
-Cache: ``MEDLENS_HOME/cache/compress/<model hash>/<recipe hash>/`` holding ``result.json``,
-``model.tflite`` and, where the compressed model is plain Keras, ``model.keras``. A result
+Cache: ``MEDLENS_HOME/cache/compress/<model hash>/<hash of recipe, seed and compression code>/`` holding
+``result.json``, ``model.tflite`` and, where the compressed model is plain Keras, ``model.keras``. A result
 directory is written under a temporary name and renamed, so a crash leaves no half entry.
 """
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import re
@@ -100,7 +101,17 @@ class CompressionResult:
 
 
 def recipe_hash(recipe: Recipe, seed: int) -> str:
-    return hashlib.sha256(f"{recipe.key()}|seed={seed}".encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{recipe.key()}|seed={seed}|code={code_fingerprint()}".encode()).hexdigest()[:16]
+
+
+@functools.cache
+def code_fingerprint(folder: Path = Path(__file__).parent) -> str:
+    """A hash of the compression code itself: a result measured by other code (an older fine-tune, a changed
+    step) is measured again rather than served from the cache as if it were today's."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def measured_recipes(model_key: str) -> list[Recipe]:

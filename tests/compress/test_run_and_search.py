@@ -43,6 +43,18 @@ def test_a_recipe_is_measured_on_its_file_and_cached(tiny_model, small_breast, m
     again = Compressor(tiny_model, small_breast).run(BUILTIN["int8"])
     assert again.measurement == result.measurement and again.artifact == result.artifact
     assert [r.recipe.name for r in compressor.all_cached()] == ["int8"]
+    # measured by other compression code: not served as today's result
+    monkeypatch.setattr(run_module, "code_fingerprint", lambda: "0" * 16)
+    assert compressor.cached(BUILTIN["int8"]) is None and compressor.all_cached() == []
+
+
+def test_the_code_fingerprint_follows_the_compression_sources(tmp_path):
+    (tmp_path / "steps.py").write_text("SPARSITY = 0.8\n")
+    before = run_module.code_fingerprint(tmp_path)
+    (tmp_path / "steps.py").write_text("SPARSITY = 0.9\n")
+    run_module.code_fingerprint.cache_clear()
+    assert run_module.code_fingerprint(tmp_path) != before and len(before) == 16
+    assert run_module.recipe_hash(BUILTIN["int8"], 0) != run_module.recipe_hash(BUILTIN["int8"], 1)
 
 
 @pytest.mark.slow
