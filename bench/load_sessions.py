@@ -287,7 +287,11 @@ async def class_session(
             await shown.get_by_role("button", name="Run").click(timeout=timeout_ms)
             measured = tab.get_by_role("heading", name="Measured candidates")
             failed = tab.get_by_test_id("stAlertContentError")
-            await measured.or_(failed).first.wait_for(timeout=compress_timeout_ms)  # a queue: one at a time
+            try:
+                await measured.or_(failed).first.wait_for(timeout=compress_timeout_ms)  # a queue: one at a time
+            except Exception:
+                out["compress_tab_text"] = (await tab.inner_text("body"))[-600:]  # what the student saw instead
+                raise
             if await failed.count():
                 raise RuntimeError(f"the compression failed: {(await failed.first.inner_text())[:200]}")
             out["compress_s"] = time.perf_counter() - chosen
@@ -323,7 +327,8 @@ def class_problems(results: list[dict]) -> list[str]:
     problems = []
     for r in results:
         if "error" in r:
-            problems.append(f"image {r['image']}: {r['error']}")
+            seen = f" — its Compress tab showed: {r['compress_tab_text']!r}" if "compress_tab_text" in r else ""
+            problems.append(f"image {r['image']}: {r['error']}{seen}")
             continue
         for label in ("text", "text_after"):
             shown = {int(n) for n in re.findall(r"test image #(\d+)", r[label])}

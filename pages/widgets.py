@@ -85,6 +85,9 @@ def job_panel(
     job = st.session_state.get(key)
     if job is None:
         return None
+    drawn = st.session_state.setdefault(DRAWN_KEY, {})
+    if job.done:
+        drawn[key] = job  # this full run draws the ended job's results
 
     @st.fragment(run_every=None if job.done else REFRESH_SECONDS)
     def panel() -> None:
@@ -95,9 +98,10 @@ def job_panel(
             if st.button("Cancel", key=f"{key}_cancel", icon=":material/stop:"):
                 job.cancel()
             return
-        if job.consume():
-            if job.status is JobStatus.DONE and on_first_done is not None:
-                on_first_done(job)
+        first = job.consume()
+        if first and job.status is JobStatus.DONE and on_first_done is not None:
+            on_first_done(job)
+        if first or needs_full_run(drawn, key, job):
             st.rerun(scope="app")
         if job.status is JobStatus.CANCELLED:
             st.warning(cancelled)
@@ -108,6 +112,16 @@ def job_panel(
 
     panel()
     return job if job.status is JobStatus.DONE else None
+
+
+DRAWN_KEY = "_jobs_drawn_ended"
+
+
+def needs_full_run(drawn: dict, key: str, job) -> bool:
+    """True while no full run of the page has drawn this ended job. The panel's first sight of the end asks for
+    one; should that request be dropped (a browser busy with other reruns, as a class on one server can make it),
+    the panel keeps asking on its refresh instead of leaving the page on a finished bar without its results."""
+    return drawn.get(key) is not job
 
 
 def job_is_running(key: str) -> bool:
