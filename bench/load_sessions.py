@@ -283,6 +283,7 @@ async def class_session(
             await tab.goto(f"{url}/compress?model={model_id}", timeout=timeout_ms)
             await tab.get_by_role("tab", name="Built-in recipe").click(timeout=timeout_ms)
             shown = tab.locator('[role="tabpanel"]:not([hidden])')  # the Built-in tab's own Run (int8 is its default)
+            await tab.get_by_test_id("stStatusWidget").wait_for(state="hidden", timeout=timeout_ms)  # page drawn
             chosen = time.perf_counter()
             await shown.get_by_role("button", name="Run").click(timeout=timeout_ms)
             measured = tab.get_by_role("heading", name="Measured candidates")
