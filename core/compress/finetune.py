@@ -14,6 +14,7 @@ import numpy as np
 from core.data.dataset import Dataset
 from core.errors import Cancelled
 from core.models.jitter import Jitter
+from core.models.model_lock import lock_for
 from core.models.train import class_weights
 from core.params import Param
 
@@ -55,8 +56,9 @@ def clone(model):
     """An independent copy with the same weights (tfmot wraps layers in place)."""
     from tensorflow import keras
 
-    copy = keras.models.clone_model(model)
-    copy.set_weights(model.get_weights())
+    with lock_for(model):
+        copy = keras.models.clone_model(model)
+        copy.set_weights(model.get_weights())
     return copy
 
 

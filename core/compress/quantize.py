@@ -14,6 +14,7 @@ from core.compress.finetune import FINE_TUNING, StepContext, clone, fine_tune
 from core.compress.steps import Param, StepKind, register
 from core.data.dataset import Dataset, to_float
 from core.errors import MedLensError
+from core.models.model_lock import lock_for
 
 EXPORT_MODES = ("float32", "dynamic", "float16", "int8")
 CALIBRATION_IMAGES = 256
@@ -64,7 +65,8 @@ def to_tflite(
             converter.inference_input_type = tf.int8
             converter.inference_output_type = tf.int8
     try:
-        return converter.convert()
+        with lock_for(model):  # the converter traces the model's layers: never beside another thread's call of them
+            return converter.convert()
     except Exception as error:  # the converter raises ConverterError and friends
         first = str(error).strip().splitlines()[0][:300] if str(error).strip() else type(error).__name__
         raise MedLensError(f"This model could not be converted to TFLite ({mode}): {first}") from error

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from core import paths
-from core.compress.finetune import StepContext
+from core.compress.finetune import StepContext, clone
 from core.compress.measure import Measurement, measure
 from core.compress.recipe import BUILTIN, Recipe
 from core.compress.steps import STEPS
@@ -168,6 +168,7 @@ class Compressor:
         self.key = model_hash(model)
         self._reference: np.ndarray | None = None
         self._baseline: Measurement | None = None
+        self._teacher = None
         self._prefixes: OrderedDict[str, object] = OrderedDict()  # model after the first k steps, by those steps
 
     @property
@@ -175,6 +176,14 @@ class Compressor:
         if self._reference is None:
             self._reference = predict_proba(self.model, self.dataset.images("test")).argmax(axis=1)
         return self._reference
+
+    @property
+    def teacher(self):
+        """A private copy of the original to distil from: a fine-tune traces its teacher's layers into its own
+        training graph, which must not happen on the model object other sessions' pages are calling."""
+        if self._teacher is None:
+            self._teacher = clone(self.model)
+        return self._teacher
 
     def baseline(self, context: StepContext | None = None) -> Measurement:
         if self._baseline is None:
@@ -223,7 +232,7 @@ class Compressor:
         a search's prune80-int8 and prune80-cluster16-int8 prune only once."""
         from core.models.train import seed_everything
 
-        context = dataclasses.replace(context, teacher=self.model)  # a distilling fine-tune learns from the original
+        context = dataclasses.replace(context, teacher=self.teacher)  # a distilling fine-tune learns from the original
         model, done = self.model, 0
         for k in range(len(steps), 0, -1):
             key = json.dumps([(s.kind, s.params) for s in steps[:k]], sort_keys=True)
