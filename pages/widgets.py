@@ -1,6 +1,7 @@
 """Widgets every page uses the same way: parameter controls drawn from specs, the one background-job panel,
 and the first-run check of an upload. They return values; the compute stays in ``core``."""
 
+import weakref
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -87,7 +88,7 @@ def job_panel(
         return None
     drawn = st.session_state.setdefault(DRAWN_KEY, {})
     if job.done:
-        drawn[key] = job  # this full run draws the ended job's results
+        drawn[key] = weakref.ref(job)  # this full run draws its results (weak: a replaced job is not kept alive)
 
     @st.fragment(run_every=None if job.done else REFRESH_SECONDS)
     def panel() -> None:
@@ -121,7 +122,8 @@ def needs_full_run(drawn: dict, key: str, job) -> bool:
     """True while no full run of the page has drawn this ended job. The panel's first sight of the end asks for
     one; should that request be dropped (a browser busy with other reruns, as a class on one server can make it),
     the panel keeps asking on its refresh instead of leaving the page on a finished bar without its results."""
-    return drawn.get(key) is not job
+    seen = drawn.get(key)
+    return seen is None or seen() is not job
 
 
 def job_is_running(key: str) -> bool:
