@@ -232,13 +232,14 @@ class Compressor:
         a search's prune80-int8 and prune80-cluster16-int8 prune only once."""
         from core.models.train import seed_everything
 
-        context = dataclasses.replace(context, teacher=self.teacher)  # a distilling fine-tune learns from the original
         model, done = self.model, 0
         for k in range(len(steps), 0, -1):
             key = json.dumps([(s.kind, s.params) for s in steps[:k]], sort_keys=True)
             if key in self._prefixes:
                 model, done = self._prefixes[key], k
                 break
+        if done < len(steps):  # a distilling fine-tune learns from the original (copied only when a step runs)
+            context = dataclasses.replace(context, teacher=self.teacher)
         for k in range(done, len(steps)):
             seed_everything(self.seed + k)
             model = STEPS.get(steps[k].kind).apply(model, self.dataset, steps[k].params, context)

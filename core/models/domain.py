@@ -98,10 +98,9 @@ def stage_embedder(model):
 def features(embedder, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
     """The guard's features of uint8 NHWC images, read by a ``stage_embedder`` (built once per model: building it
     per call made a new Keras model and traced its predict function on every page rerun)."""
-    from core.models.model_lock import lock_for
+    from core.models.predict import forward
 
-    with lock_for(embedder):
-        outputs = embedder.predict(to_float(images), batch_size=batch_size, verbose=0)
+    outputs = forward(embedder, images, batch_size, to_float)
     return np.asarray(outputs, dtype=np.float64).reshape(len(images), -1)
 
 

@@ -3,8 +3,9 @@
 The interactive pool (``core.compute.pool``) computes for several sessions in parallel threads, and a class uses one
 model. tf-keras is not thread-safe when two threads run the same layers while one of them traces or builds a model
 over them (Grad-CAM's probe, the domain guard's embedder): in a 30-student load test a SHAP call once received the
-penultimate features of another thread's call as its input. Every use of a model's layers — its forward pass, its
-gradients, the models built over its layers — holds that model's lock. The lock is re-entrant (a method that holds
+penultimate features of another thread's call as its input, and TFLite exports of one model from several sessions
+deadlocked in TensorFlow's tracing. Every use of a model's layers — its forward pass, its gradients, the models
+built over its layers, its export and its cloning — holds that model's lock. The lock is re-entrant (a method that holds
 it may call the predictor) and dies with the model. TensorFlow still spreads each call over every core.
 """
 

@@ -54,12 +54,10 @@ def sample(dataset: Dataset, split: str, count: int, seed: int) -> np.ndarray:
 
 
 def embed(model, images: np.ndarray, batch_size: int = 128) -> np.ndarray:
-    from core.models.model_lock import lock_for
+    from core.models.predict import forward
 
-    features = embedder(model)
-    inputs = to_float(as_model_input(images, tuple(model.input_shape[1:])))
-    with lock_for(features):
-        return np.asarray(features.predict(inputs, batch_size=batch_size, verbose=0), dtype=np.float64)
+    inputs = as_model_input(images, tuple(model.input_shape[1:]))
+    return np.asarray(forward(embedder(model), inputs, batch_size, to_float), dtype=np.float64)
 
 
 def mmd_test(a: np.ndarray, b: np.ndarray, permutations: int = PERMUTATIONS, seed: int = 0) -> tuple[float, float]:
