@@ -6,9 +6,9 @@
 poll it from a fragment.
 
 The thread runs in a copy of the submitter's context, so a session's upload scope (a ContextVar)
-goes with its job. ``seeded=True`` jobs (training, compression, experiments) seed TensorFlow's
-process-wide generators; they wait in one first-come queue and run one at a time, so one
-session's seeding can never change another's result. A waiting job shows its place in line.
+goes with its job, and ``current_job()`` names the job from inside it. Work that seeds TensorFlow's
+process-wide generators takes the seeded turn itself (``core.runtime.seeding``), so a page never has to
+decide it; a job waiting for that turn shows its place in line.
 """
 
 import contextvars
@@ -26,35 +26,12 @@ from core.text import one_line
 LOG = logging.getLogger("medlens.jobs")
 
 
-class _SeededQueue:
-    """One at a time, first come first served, with each waiter's place in line."""
-
-    def __init__(self) -> None:
-        self._turn = threading.Condition()
-        self._line: list[Job] = []
-
-    def wait_for_turn(self, job: "Job") -> bool:
-        """Block until ``job`` is first in line; False if it was cancelled while waiting."""
-        with self._turn:
-            self._line.append(job)
-            while self._line[0] is not job:
-                if job.cancelled:
-                    self._line.remove(job)
-                    self._turn.notify_all()
-                    return False
-                ahead = self._line.index(job)
-                job.message = f"waiting for {ahead} other job{'s' if ahead > 1 else ''} to finish (place {ahead + 1})"
-                self._turn.wait(0.2)
-            return True
-
-    def done(self, job: "Job") -> None:
-        with self._turn:
-            if job in self._line:
-                self._line.remove(job)
-            self._turn.notify_all()
+_CURRENT: contextvars.ContextVar["Job | None"] = contextvars.ContextVar("medlens_job", default=None)
 
 
-SEEDED_QUEUE = _SeededQueue()
+def current_job() -> "Job | None":
+    """The job whose thread this is (None outside a job: the CLI, a test, a page's own script)."""
+    return _CURRENT.get()
 
 
 class JobStatus(StrEnum):
@@ -120,17 +97,18 @@ class Job:
         return self
 
 
-def submit(fn: Callable[..., Any], *args: Any, name: str = "", seeded: bool = False, **kwargs: Any) -> Job:
+def submit(fn: Callable[..., Any], *args: Any, name: str = "", **kwargs: Any) -> Job:
     job = Job(name=name or getattr(fn, "__name__", "job"))
     context = contextvars.copy_context()
 
+    def as_current() -> Any:
+        _CURRENT.set(job)
+        return fn(job, *args, **kwargs)
+
     def run() -> None:
-        if seeded and not SEEDED_QUEUE.wait_for_turn(job):
-            job.status, job.error, job.finished = CANCELLED, "Cancelled before it started.", time.time()
-            return
         job.status = RUNNING
         try:
-            job.result = context.run(fn, job, *args, **kwargs)
+            job.result = context.run(as_current)
             job.status = CANCELLED if job.cancelled else DONE
             if job.status == DONE:
                 job.progress = 1.0
@@ -144,8 +122,6 @@ def submit(fn: Callable[..., Any], *args: Any, name: str = "", seeded: bool = Fa
             job.error = f"Something went wrong ({one_line(error, 160)}); the details are in the server log."
         finally:
             job.finished = time.time()
-            if seeded:
-                SEEDED_QUEUE.done(job)
 
     job._thread = threading.Thread(target=run, name=f"medlens-{job.name}", daemon=True)
     job._thread.start()

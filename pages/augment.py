@@ -3,7 +3,6 @@
 import streamlit as st
 
 from pages.common import current_dataset_name, dataset_or_stop, plain, route_through_app, show_error
-from pages.compute_status import sweeps_run_here
 from pages.estimates import curve_estimate
 from pages.keys import PIPELINE_KEY
 from pages.teaching import plain_words
@@ -161,9 +160,7 @@ def efficiency_ui(pipeline, dataset) -> None:
     config = EfficiencyConfig(tuple(sorted(fractions)), seeds, epochs=epochs)
     st.caption(curve_estimate(dataset, config.plan().runs(), epochs, current_dataset_name()))
     if st.button("Run the experiment", key="aug_eff_run", disabled=job_is_running(JOB_KEY), type="primary"):
-        st.session_state[JOB_KEY] = jobs.submit(
-            _efficiency, dataset, pipeline, config, name="efficiency", seeded=sweeps_run_here()
-        )
+        st.session_state[JOB_KEY] = jobs.submit(_efficiency, dataset, pipeline, config, name="efficiency")
         st.rerun()
     job_panel(JOB_KEY, cancelled="Cancelled; every run finished so far is kept.")
     rows = cached_rows(dataset, pipeline, config)

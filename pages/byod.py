@@ -55,10 +55,13 @@ def image_tab() -> None:
         with st.expander("Technical details (no patient fields are ever read out)"):
             st.dataframe(summary_rows(decoded), hide_index=True)
     with right:
-        predict_panel(fit_to_model=lambda shape, rule: fit_to(pixels, shape, rule), image_id=fingerprint(data))
+        predict_panel(
+            fit_to_model=lambda shape, rule: fit_to(pixels, shape, rule), image_id=fingerprint(data), source=pixels
+        )
 
 
-def predict_panel(fit_to_model, image_id: str) -> None:
+def predict_panel(fit_to_model, image_id: str, source=None) -> None:
+    from core.data.square import rule_line, rule_name
     from core.explain.base import METHODS
     from core.explain.service import explain
     from core.models.store import read_meta
@@ -80,11 +83,11 @@ def predict_panel(fit_to_model, image_id: str) -> None:
         probabilities = predict(predictor, image)[0]
     best = int(probabilities.argmax())
     st.markdown(f"The model says **{plain(dataset.class_names[best])}** ({probabilities[best]:.1%}).")
-    domain_note(st, model_id, read_meta(model_id).created, image, dataset.title)
+    domain_note(st, model_id, read_meta(model_id).created, image, dataset.title, source)
     st.plotly_chart(explain_figures.probability_bars(dataset.class_names, probabilities), key="byod_probabilities")
     st.caption(
         f"What the model sees: {dataset.image_shape[0]}x{dataset.image_shape[1]}, "
-        f"{'gray' if dataset.channels == 1 else 'RGB'}."
+        f"{'gray' if dataset.channels == 1 else 'RGB'}. {rule_line(dataset.squaring)}"
     )
     method = st.selectbox("Explain with", METHODS.names, format_func=lambda n: METHODS.get(n).title, key="byod_method")
     try:
@@ -100,7 +103,9 @@ def predict_panel(fit_to_model, image_id: str) -> None:
         key="byod_overlay",
     )
     st.caption(f"Explanation of image {image_id} by model {model_id}.")
-    case_report_panel(model_id, image, {"image": f"your image {image_id}"}, "byod_case")
+    case_report_panel(
+        model_id, image, {"image": f"your image {image_id}", "made square by": rule_name(dataset.squaring)}, "byod_case"
+    )
 
 
 def _run_import(job, source, name: str, size: int | None, seed: int, channels, squaring: str):
@@ -146,7 +151,7 @@ def dataset_tab() -> None:
 
 def _import_settings_ui():
     """Name, stored size (or native up to 512 px), squaring rule, channels and split seed."""
-    from core.data.square import SQUARING
+    from core.data.square import IMPORT_SQUARING, SQUARING
 
     left, middle, square, right, last = st.columns(5)
     name = left.text_input("Name", value="my-dataset", key="byod_ds_name", max_chars=40)
@@ -158,9 +163,9 @@ def _import_settings_ui():
     )
     squaring = square.selectbox(
         "Make square by",
-        SQUARING.names,
+        IMPORT_SQUARING,
         key="byod_ds_squaring",
-        help="\n\n".join(f"**{e.name}**: {e.description}" for e in SQUARING.entries()),
+        help="\n\n".join(f"**{e.name}**: {e.description}" for e in SQUARING.entries() if e.name in IMPORT_SQUARING),
     )
     channel_choice = right.selectbox("Channels", ["auto", "gray", "RGB"], key="byod_ds_channels")
     seed = last.number_input("Split seed", 0, 10_000, 0, key="byod_ds_seed")

@@ -11,7 +11,6 @@ from pages.common import (
     route_through_app,
     show_error,
 )
-from pages.compute_status import sweeps_run_here
 from pages.estimates import search_estimate
 from pages.teaching import plain_words, term
 from pages.widgets import job_is_running, job_panel, param_widgets
@@ -270,7 +269,7 @@ def main() -> None:
     recipe = single_run_ui()
     if (config or recipe) and not running:
         task, arg = (_run_search, config) if config else (_run_recipe, recipe)
-        st.session_state[JOB_KEY] = jobs.submit(task, compressor, arg, name="compress", seeded=sweeps_run_here())
+        st.session_state[JOB_KEY] = jobs.submit(task, compressor, arg, name="compress")
         st.rerun()
     compress_panel()
     results = compressor.all_cached()

@@ -9,17 +9,6 @@ import streamlit as st
 from core.errors import MedLensError
 
 
-def sweeps_run_here() -> bool:
-    """True when this server runs sweeps in its own process (``local``): they seed TensorFlow here, so they wait
-    in the seeded-job line. On Ray each trial seeds its own worker, and sessions' sweeps run side by side."""
-    from core.compute.config import from_env
-
-    try:
-        return from_env().executor == "local"
-    except MedLensError:
-        return True
-
-
 @contextlib.contextmanager
 def queue_notice() -> Iterator[None]:
     """While a page's prediction or explanation waits for the shared server, the sidebar says its place in line."""
@@ -51,7 +40,6 @@ def compute_words() -> str:
     """The device TensorFlow uses here and where sweeps run, once per server (GPU memory set to grow first)."""
     from core.compute.config import from_env
     from core.compute.device import configure_process, current
-    from core.errors import MedLensError
     from core.text import one_line
 
     configure_process()

@@ -12,20 +12,17 @@ def _domain_guard(model_id: str, created: str):
     return guard_for(model_id)
 
 
-def domain_note(column, model_id: str, created: str, image, dataset_title: str) -> None:
+def domain_note(column, model_id: str, created: str, image, dataset_title: str, source=None) -> None:
     """Beside every answer: a clear warning when the image does not look like the model's training images, else
-    a one-line caption with the score and threshold."""
-    from core.models.domain import judge, warning
+    a one-line caption with the score; ``source`` is the picture as uploaded (its colour is one of the checks)."""
+    from core.models.domain import in_domain_line, judge, thin_note, warning
 
     guard = _domain_guard(model_id, created)
     if guard is None:
         column.caption("No domain check for this file (its Keras parent is not in the store).")
         return
-    verdict = judge(guard[0], guard[1], image[None])[0]
+    verdict = judge(guard[0], guard[1], image[None], None if source is None else [source])[0]
     if verdict.in_domain:
-        column.caption(
-            f"Looks like the images this model was trained on (domain score {verdict.score:.0f} ≤ "
-            f"{verdict.threshold:.0f})."
-        )
+        column.caption(" ".join(part for part in (in_domain_line(verdict), thin_note(guard[1])) if part))
     else:
-        column.warning(warning(verdict, plain(dataset_title)), icon=":material/warning:")
+        column.warning(warning(verdict, plain(dataset_title), guard[1]), icon=":material/warning:")

@@ -133,6 +133,7 @@ def main() -> None:
 
 def _explain_image(model_id, meta, dataset, predictor, probabilities_of, image, caption, truth) -> None:
     from core.compute.pool import background_work
+    from core.data.square import rule_name
     from core.explain.service import training_background
     from pages.explain_panels import compare_panel, faithfulness_panel, gallery_panel
     from pages.explain_two import two_model_panel
@@ -148,13 +149,15 @@ def _explain_image(model_id, meta, dataset, predictor, probabilities_of, image, 
         faithfulness_panel(predictor, image, target, chosen, background, seed, dataset.images("test"))
         shown = (image, method, settings, target, background, seed)
         two_model_panel(meta, predictor, shown, stored_predictor, _tflite_predictor)
-        case_report_panel(meta.id, image, {"image": caption, "dataset": dataset.title}, "exp_case")
+        facts = {"image": caption, "dataset": dataset.title, "made square by": rule_name(dataset.squaring)}
+        case_report_panel(meta.id, image, facts, "exp_case")
         gallery_panel(predictor, dataset, method, settings, seed, probabilities_of)
 
 
 def _prediction_view(column, predictor, dataset, image, caption, truth, meta) -> int:
     """The model's answer, its class probabilities and, for a binary model, the call at its operating point;
     returns the predicted class."""
+    from core.data.square import rule_line
     from core.models.clinical import decide
     from core.viz.explain_figures import probability_bars
 
@@ -165,7 +168,10 @@ def _prediction_view(column, predictor, dataset, image, caption, truth, meta) ->
     predicted = int(probabilities.argmax())
     column.markdown(f"**{caption}** · true class: **{plain(truth or 'unknown')}**")
     column.markdown(f"Model says **{plain(dataset.class_names[predicted])}** ({probabilities[predicted]:.1%})")
-    domain_note(column, meta.id, meta.created, image, dataset.title)
+    display = st.session_state.get(DISPLAY_KEY)
+    source = display[1] if display is not None and display[0] == caption else None
+    domain_note(column, meta.id, meta.created, image, dataset.title, source)
+    column.caption(rule_line(dataset.squaring))
     column.plotly_chart(probability_bars(dataset.class_names, probabilities), key="exp_probabilities")
     call = decide(probabilities, meta.metrics.get("decision"), list(dataset.class_names))
     if call is not None:

@@ -271,7 +271,6 @@ def main() -> None:
             config,
             pipeline if use_pipeline else None,
             name="train",
-            seeded=True,
         )
         st.rerun()
     training_panel()

@@ -4,7 +4,6 @@ strategy, and the label-efficiency curve against training from scratch."""
 import streamlit as st
 
 from pages.common import model_id_or_prompt, plain, route_through_app, select_model, show_error
-from pages.compute_status import sweeps_run_here
 from pages.teaching import plain_words
 from pages.widgets import job_is_running, job_panel
 
@@ -84,7 +83,7 @@ def run_ui(meta, target: str, size: int) -> None:
     )
     config = TransferConfig(strategy, fraction, epochs=epochs)
     if st.button("Run the transfer", key="tr_run", type="primary", disabled=job_is_running(RUN_KEY)):
-        st.session_state[RUN_KEY] = jobs.submit(_run, meta.id, target, size, config, name="transfer", seeded=True)
+        st.session_state[RUN_KEY] = jobs.submit(_run, meta.id, target, size, config, name="transfer")
         st.rerun()
     job_panel(RUN_KEY, "Transfer: ", on_done=lambda job: _result(job.result), cancelled="Cancelled; nothing was saved.")
 
@@ -139,7 +138,7 @@ def curve_ui(meta, target: str, size: int) -> None:
         "kept, so nothing is computed twice."
     )
     if st.button("Run the curve", key="tr_curve_run", disabled=job_is_running(CURVE_KEY)):
-        st.session_state[CURVE_KEY] = jobs.submit(_curve, config, name="transfer curve", seeded=sweeps_run_here())
+        st.session_state[CURVE_KEY] = jobs.submit(_curve, config, name="transfer curve")
         st.rerun()
     job_panel(CURVE_KEY, cancelled="Cancelled; every run finished so far is kept.")
     rows = cached(config)

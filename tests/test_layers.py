@@ -3,7 +3,9 @@
 - ``core`` never imports Streamlit or ``pages`` (the engine runs without a browser);
 - a ``core`` package imports only packages of a lower layer (or its own), so the engine has one direction;
 - no ``core`` module takes part in an import cycle;
-- pages never import a private (``_``-prefixed) name from ``core``.
+- pages never import a private (``_``-prefixed) name from ``core``;
+- nothing but ``core/runtime/shared_model.py`` calls a Keras model's layers, clones a model or builds one over
+  another's layers (every such use goes through the model's ``SharedModel`` and its lock).
 """
 
 import ast
@@ -18,7 +20,7 @@ LAYERS = [
     {"errors"},
     {"text", "registry", "params", "paths", "lesson"},
     {"storage", "jobs", "keras_files"},
-    {"steplist", "compute"},
+    {"steplist", "compute", "runtime"},
     {"data"},
     {"inputs"},
     {"models"},
@@ -128,3 +130,60 @@ def test_pages_stay_thin_and_modules_small():
         if path not in tables and len(path.read_text(encoding="utf-8").splitlines()) > 300
     ]
     assert not big, big
+
+
+SHARED_MODEL = ROOT / "core" / "runtime" / "shared_model.py"
+PRIVATE_TRAINING = {
+    # modules whose direct model calls run on models nobody else holds, with the reason
+    ROOT / "core" / "compress" / "finetune.py": "the distiller trains a private copy and its private teacher",
+    ROOT / "core" / "transfer" / "strategies.py": "two learning rates train the run's own new model",
+    ROOT / "core" / "inputs" / "model_probe.py": "the sandboxed child probes the upload it alone loaded",
+}
+
+
+def _model_uses(path: Path) -> list[str]:
+    """What in the file calls a model directly (``...(x, training=...)``, ``.predict(``), clones one
+    (``clone_model``) or builds a model over another's layers (``keras.Model(m.inputs, ...)``)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute) and node.attr == "clone_model":
+            found.append(f"{node.lineno}: clone_model")
+        if not isinstance(node, ast.Call):
+            continue
+        if any(keyword.arg == "training" for keyword in node.keywords):
+            found.append(f"{node.lineno}: a direct model call")
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "Model" and node.args:
+            first = node.args[0]
+            if isinstance(first, ast.Attribute) and first.attr in ("inputs", "input"):
+                found.append(f"{node.lineno}: a model built over another's layers")
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr == "predict"
+            and "runner" not in ast.unparse(func.value).lower()
+        ):
+            found.append(f"{node.lineno}: Keras predict")
+    return found
+
+
+@pytest.mark.parametrize(
+    "path", [*CORE, *sorted((ROOT / "pages").glob("*.py")), ROOT / "app.py"], ids=lambda p: str(p.relative_to(ROOT))
+)
+def test_only_the_shared_model_calls_clones_or_builds_over_a_model(path):
+    if path == SHARED_MODEL or path in PRIVATE_TRAINING:
+        return
+    assert not _model_uses(path), f"{path.relative_to(ROOT)}: use core.runtime.shared_model ({_model_uses(path)})"
+
+
+def test_the_shared_model_rule_sees_what_it_forbids(tmp_path):
+    """The check above can fail: each forbidden use, written plainly, is found."""
+    source = tmp_path / "bad.py"
+    source.write_text(
+        "from tensorflow import keras\n"
+        "y = model(x, training=False)\n"
+        "copy = keras.models.clone_model(model)\n"
+        "probe = keras.Model(model.inputs, model.layers[-2].output)\n"
+        "p = model.predict(x)\n"
+    )
+    assert len(_model_uses(source)) == 4
+    assert _model_uses(SHARED_MODEL)  # the one place that may

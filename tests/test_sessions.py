@@ -17,27 +17,44 @@ def _train(job, dataset, seed):
 def test_two_sessions_training_at_once_get_the_results_each_would_get_alone(breast):
     small = subset(breast, 96)
     alone = [_train(None, small, seed) for seed in (3, 4)]
-    together = [jobs.submit(_train, small, seed, seeded=True) for seed in (3, 4)]
+    together = [jobs.submit(_train, small, seed) for seed in (3, 4)]  # each training takes the seeded turn itself
     for job, expected in zip(together, alone, strict=True):
         assert job.wait(300).status == jobs.DONE, job.error
         for got, want in zip(job.result, expected, strict=True):
             np.testing.assert_array_equal(got, want)
 
 
-def test_a_waiting_seeded_job_shows_its_place_and_can_be_cancelled():
+def test_a_job_waiting_for_the_seeded_turn_shows_its_place_and_can_be_cancelled():
     import threading
 
-    release = threading.Event()
-    first = jobs.submit(lambda job: release.wait(30), seeded=True)
-    second = jobs.submit(lambda job: "ran", seeded=True)
+    from core.runtime.seeding import seeded_turn
+
+    release, ran = threading.Event(), []
+
+    def holds(job):
+        with seeded_turn(), seeded_turn():  # re-entrant: a compression that trains holds one turn
+            release.wait(30)
+
+    def seeds(job):
+        with seeded_turn():
+            ran.append(job)
+
+    first = jobs.submit(holds)
+    for _ in range(100):
+        if first.status == jobs.RUNNING:
+            break
+        threading.Event().wait(0.02)
+    second = jobs.submit(seeds)
     for _ in range(100):
         if "place 2" in second.message:
             break
         threading.Event().wait(0.02)
-    assert "place 2" in second.message and second.status == jobs.PENDING
+    assert "place 2" in second.message and not ran
     second.cancel()
     release.set()
-    assert first.wait(10).status == jobs.DONE and second.wait(10).status == jobs.CANCELLED
+    assert first.wait(10).status == jobs.DONE and second.wait(10).status == jobs.CANCELLED and not ran
+    third = jobs.submit(seeds)  # the turn was given back, by the holder and by the one that gave up
+    assert third.wait(10).status == jobs.DONE and ran == [third]
 
 
 def test_an_upload_scope_goes_with_its_own_sessions_jobs_only():

@@ -13,14 +13,14 @@ import sys
 import traceback
 
 import core  # noqa: F401  (sets TF_USE_LEGACY_KERAS before anything imports TensorFlow)
-from core.cli import augment, bench, compress, datasets, explain, models, report, transfer
+from core.cli import augment, bench, cases, compress, datasets, explain, models, report, transfer
 from core.cli.output import clean
 from core.cli.shared import parents
 from core.errors import MedLensError
 from core.storage import sweep_stores
 from core.text import one_line
 
-FAMILIES = (datasets, models, transfer, compress, explain, augment, report, bench)
+FAMILIES = (datasets, models, cases, transfer, compress, explain, augment, report, bench)
 # Spellings from before sub-commands, still accepted: `compress --recipe X` is `compress run --recipe X`.
 DEFAULT_ACTIONS = {"compress": ("run", "search")}
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from core.cli.output import print_table
 from core.cli.shared import Parents
-from core.data.square import DEFAULT_SQUARING, SQUARING
+from core.data.square import DEFAULT_SQUARING, IMPORT_SQUARING
 from core.errors import MedLensError
 
 
@@ -29,7 +29,7 @@ def register(sub, parents: Parents) -> None:
     )
     p.add_argument(
         "--squaring",
-        choices=SQUARING.names,
+        choices=IMPORT_SQUARING,
         default=DEFAULT_SQUARING,
         help="how a non-square image is made square: pad (letterbox, nothing cut) or crop (centre square)",
     )

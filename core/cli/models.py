@@ -1,4 +1,4 @@
-"""Models: train, evaluate, list, predict an image file, and bring a checked .keras model into the store."""
+"""Models: train, list, bring a checked .keras model into the store, and the shipped demo models."""
 
 import argparse
 import sys
@@ -6,7 +6,6 @@ from typing import Any
 
 from core.cli.output import download_progress, epoch_progress, print_table
 from core.cli.shared import Parents
-from core.errors import MedLensError
 
 
 def register(sub, parents: Parents) -> None:
@@ -36,22 +35,9 @@ def register(sub, parents: Parents) -> None:
         help=f"an augmentation pipeline instead of the default jitter: a JSON file or {', '.join(PRESETS.names)}",
     )
     p.set_defaults(handler=train)
-    p = sub.add_parser("evaluate", parents=[parents.json], help="evaluate a stored model on a split")
-    p.add_argument("--model", required=True)
-    p.add_argument("--split", default="test", choices=["train", "val", "test"])
-    p.set_defaults(handler=evaluate)
     p = sub.add_parser("models", parents=[parents.json], help="list the model store")
     p.add_argument("--dataset", default=None)
     p.set_defaults(handler=models)
-    p = sub.add_parser(
-        "predict", parents=[parents.json], help="predict one image file (PNG, JPEG, TIFF, DICOM) with a stored model"
-    )
-    p.add_argument("--model", required=True)
-    p.add_argument("--image", required=True)
-    p.add_argument("--frame", type=int, default=0, help="the frame of a multi-frame DICOM")
-    p.add_argument("--window", help="CENTER,WIDTH in the file's units (e.g. HU), instead of the file's own")
-    p.add_argument("--preset", help="a window preset: lung, mediastinum, bone, brain, soft tissue")
-    p.set_defaults(handler=predict)
     p = sub.add_parser(
         "import-model", parents=[parents.json, parents.dataset], help="check a .keras model and put it in the store"
     )
@@ -67,6 +53,11 @@ def register(sub, parents: Parents) -> None:
         "demo-models", parents=[parents.json], help="train the shipped demo models (make demo-models) into demo/models"
     )
     p.add_argument("--datasets", nargs="+", help="default: pneumoniamnist breastmnist retinamnist")
+    p.add_argument(
+        "--references-only",
+        action="store_true",
+        help="keep the shipped models and refit only their out-of-domain references (after the guard changed)",
+    )
     p.set_defaults(handler=demo_models)
 
 
@@ -106,68 +97,6 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     return summary
 
 
-def evaluate(args: argparse.Namespace) -> dict[str, Any]:
-    from core.data import load
-    from core.models import store
-    from core.models.clinical_report import report_for
-    from core.models.metrics import evaluate
-
-    meta = store.read_meta(args.model)
-    model = store.open_model(args.model)
-    dataset = load(meta.dataset, meta.size)
-    evaluation = evaluate(model, dataset, args.split)
-    val = evaluation if args.split == "val" else evaluate(model, dataset, "val")
-    clinical = report_for(
-        meta.metrics.get("decision"),
-        val.probabilities,
-        val.labels,
-        evaluation.probabilities,
-        evaluation.labels,
-        dataset.class_names,
-    )
-    if not args.json:
-        _print_clinical(clinical)
-        print(
-            f"{meta.id} on {dataset.title} {args.split}: accuracy {evaluation.accuracy:.4f}, "
-            f"AUC {evaluation.auc:.4f}, ECE {evaluation.ece:.4f}"
-        )
-        print_table(
-            [
-                {
-                    "class": r.name,
-                    **{k: f"{getattr(r, k):.3f}" for k in ("precision", "recall", "f1")},
-                    "support": r.support,
-                }
-                for r in evaluation.per_class
-            ],
-            ["class", "precision", "recall", "f1", "support"],
-        )
-    return {"model_id": meta.id, "dataset": meta.dataset, **evaluation.summary(), **clinical}
-
-
-def _print_clinical(clinical: dict) -> None:
-    """The operating point and the clinical figures with their 95 % CIs, one line each (binary models)."""
-    point = clinical.get("operating_point")
-    if point is None:  # multi-class: one line per class
-        for name, report in clinical["one_vs_rest"].items():
-            p = report["operating_point"]
-            print(
-                f"{name} vs rest at {p['threshold']:.3f}: sensitivity {p['sensitivity']:.3f}, "
-                f"specificity {p['specificity']:.3f}"
-            )
-        return
-    ci = lambda i: f"{i['value']:.3f} [{i['ci_low']:.3f}, {i['ci_high']:.3f}]"  # noqa: E731
-    print(
-        f"operating point ({point['rule']}, threshold {point['threshold']:.3f} on calibrated "
-        f"{clinical['positive_class']} probability, temperature {clinical['temperature']:.2f}):"
-    )
-    for name in ("sensitivity", "specificity", "ppv", "npv"):
-        print(f"  {name:<12} {ci(clinical['intervals'][name])}")
-    print(f"  {'AUC':<12} {ci(clinical['auc_ci'])}\n  {'ECE':<12} {ci(clinical['ece'])}")
-    for level, interval in clinical["sensitivity_at_specificity"].items():
-        print(f"  sensitivity at specificity {level}: {ci(interval)}")
-
-
 def models(args: argparse.Namespace) -> dict[str, Any]:
     from core.models import store
 
@@ -187,60 +116,6 @@ def models(args: argparse.Namespace) -> dict[str, Any]:
     if not args.json:
         print_table(rows, ["id", "name", "dataset", "arch", "test_accuracy", "test_auc", "params"])
     return {"models": rows}
-
-
-def window_of(args: argparse.Namespace):
-    """The window the user asked for: --preset NAME or --window CENTER,WIDTH; None for the file's own."""
-    from core.inputs.decoded import Window
-    from core.inputs.dicom import WINDOW_PRESETS
-
-    if args.preset:
-        return WINDOW_PRESETS.get(args.preset)
-    if not args.window:
-        return None
-    try:
-        center, width = (float(part) for part in args.window.split(","))
-    except ValueError:
-        raise MedLensError(f"--window must be CENTER,WIDTH (e.g. 40,400), got {args.window!r}.") from None
-    return Window(center, width)
-
-
-def predict(args: argparse.Namespace) -> dict[str, Any]:
-    from pathlib import Path
-
-    from core.data import load
-    from core.inputs.files import read_user_file
-    from core.inputs.images import fit_to, read_image, render
-    from core.models import domain, store
-    from core.models.predict import predict_proba
-
-    meta = store.read_meta(args.model)
-    decoded = read_image(read_user_file(Path(args.image)))
-    window = window_of(args)
-    pixels = render(decoded, args.frame, window)
-    dataset = load(meta.dataset, meta.size)
-    image = fit_to(pixels, dataset.image_shape, dataset.squaring)
-    probabilities = predict_proba(store.open_model(args.model), image[None])[0]
-    best = int(probabilities.argmax())
-    shown = window or decoded.window
-    result = {
-        "model_id": meta.id,
-        "predicted": dataset.class_names[best],
-        "confidence": float(probabilities[best]),
-        "probabilities": {name: float(p) for name, p in zip(dataset.class_names, probabilities, strict=True)},
-        "image": {"format": decoded.format, "frames": decoded.frame_count, "frame": args.frame, **decoded.summary},
-        "window": {"center": shown.center, "width": shown.width},
-        "decision": _decision(probabilities, meta, dataset.class_names),
-    }
-    judged = domain.verdict(args.model, image)
-    result |= judged.as_dict() if judged else {"in_domain": None, "domain_score": None, "domain_threshold": None}
-    if not args.json:
-        if judged is not None and not judged.in_domain:
-            print(f"warning: {domain.warning(judged, dataset.title)}", file=sys.stderr)
-        print(f"{result['predicted']} ({result['confidence']:.1%})")
-        for name, p in result["probabilities"].items():
-            print(f"  {name:<24} {p:.4f}")
-    return result
 
 
 def import_model(args: argparse.Namespace) -> dict[str, Any]:
@@ -280,18 +155,9 @@ def check_model(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _decision(probabilities, meta, class_names) -> dict | None:
-    """A binary model's call at its stored operating point, with the calibrated probability it rests on."""
-    from dataclasses import asdict
-
-    from core.models.clinical import decide
-
-    call = decide(probabilities, meta.metrics.get("decision"), list(class_names))
-    return None if call is None else asdict(call)
-
-
 def demo_models(args: argparse.Namespace) -> dict[str, Any]:
     from core.models import demo
 
-    made = demo.make(tuple(args.datasets or demo.DATASETS), on_line=(lambda line: None) if args.json else print)
+    action = demo.refit_references if args.references_only else demo.make
+    made = action(tuple(args.datasets or demo.DATASETS), on_line=(lambda line: None) if args.json else print)
     return {"demo_models": made, "folder": str(demo.DEMO_DIR)}

@@ -30,8 +30,9 @@ def register(sub, parents: Parents) -> None:
 
 
 def case_report(args: argparse.Namespace) -> dict[str, Any]:
-    from core.cli.models import window_of
+    from core.cli.cases import window_of
     from core.data import load
+    from core.data.square import rule_name
     from core.explain.base import METHODS
     from core.explain.service import training_background
     from core.inputs.files import read_user_file
@@ -51,8 +52,13 @@ def case_report(args: argparse.Namespace) -> dict[str, Any]:
     dataset = load(meta.dataset, meta.size)
     decoded = read_image(read_user_file(Path(args.image)))
     window = window_of(args) or decoded.window
-    image = fit_to(render(decoded, args.frame, window), dataset.image_shape, dataset.squaring)
-    facts = {"format": decoded.format.upper(), "window": f"W {window.width:g} / L {window.center:g}"}
+    rendered = render(decoded, args.frame, window)
+    image = fit_to(rendered, dataset.image_shape, dataset.squaring)
+    facts = {
+        "format": decoded.format.upper(),
+        "window": f"W {window.width:g} / L {window.center:g}",
+        "made square by": rule_name(dataset.squaring),
+    }
     report = case.build(
         args.model,
         image,
@@ -64,6 +70,7 @@ def case_report(args: argparse.Namespace) -> dict[str, Any]:
         compare_id=args.compare,
         background=training_background(dataset, seed=args.seed),
         seed=args.seed,
+        source=rendered,
     )
     atomic_write(out, renderers[out.suffix.lower()](report))
     if not args.json:

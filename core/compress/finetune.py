@@ -14,9 +14,9 @@ import numpy as np
 from core.data.dataset import Dataset
 from core.errors import Cancelled
 from core.models.jitter import Jitter
-from core.models.model_lock import lock_for
 from core.models.train import class_weights
 from core.params import Param
+from core.runtime.shared_model import shared
 
 # The fine-tuning parameters every step that trains shares.
 FINE_TUNING = (
@@ -54,25 +54,19 @@ class StepContext:
 
 def clone(model):
     """An independent copy with the same weights (tfmot wraps layers in place)."""
-    from tensorflow import keras
-
-    with lock_for(model):
-        copy = keras.models.clone_model(model)
-        copy.set_weights(model.get_weights())
-    return copy
+    return shared(model).copy()
 
 
 def wrap_large_layers(model, wrap, smallest: int):
     """A copy of ``model`` whose layers of at least ``smallest`` weights are wrapped by ``wrap``; smaller ones
     (the first convolution, the classifier head) stay whole: they hold a tiny share of the file but every
     image passes through them, so thinning them costs accuracy out of all proportion to the bytes saved."""
-    from tensorflow import keras
 
     def maybe_wrap(layer):
         weights = sum(int(np.prod(w.shape)) for w in layer.weights)
         return wrap(layer) if weights >= smallest and layer.trainable_weights else layer
 
-    return keras.models.clone_model(clone(model), clone_function=maybe_wrap)
+    return shared(model).copy(clone_function=maybe_wrap)
 
 
 SMALLEST_LAYER = Param(

@@ -14,7 +14,7 @@ from core.compress.finetune import FINE_TUNING, StepContext, clone, fine_tune
 from core.compress.steps import Param, StepKind, register
 from core.data.dataset import Dataset, to_float
 from core.errors import MedLensError
-from core.models.model_lock import lock_for
+from core.runtime.shared_model import shared
 
 EXPORT_MODES = ("float32", "dynamic", "float16", "int8")
 CALIBRATION_IMAGES = 256
@@ -43,7 +43,7 @@ def to_tflite(
 
     if mode not in EXPORT_MODES:
         raise MedLensError(f"Unknown export mode {mode!r}; choose one of {', '.join(EXPORT_MODES)}.")
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    converter = tf.lite.TFLiteConverter.from_keras_model(shared(model).keras)  # it traces only in convert()
     if mode != "float32":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     if mode == "float16":
@@ -65,8 +65,7 @@ def to_tflite(
             converter.inference_input_type = tf.int8
             converter.inference_output_type = tf.int8
     try:
-        with lock_for(model):  # the converter traces the model's layers: never beside another thread's call of them
-            return converter.convert()
+        return shared(model).export(lambda _: converter.convert())  # never beside another thread's call of it
     except Exception as error:  # the converter raises ConverterError and friends
         first = str(error).strip().splitlines()[0][:300] if str(error).strip() else type(error).__name__
         raise MedLensError(f"This model could not be converted to TFLite ({mode}): {first}") from error

@@ -231,6 +231,7 @@ class Compressor:
         """The model after ``steps``, reusing the longest prefix already computed in this session:
         a search's prune80-int8 and prune80-cluster16-int8 prune only once."""
         from core.models.train import seed_everything
+        from core.runtime.seeding import seeded_turn
 
         model, done = self.model, 0
         for k in range(len(steps), 0, -1):
@@ -240,12 +241,13 @@ class Compressor:
                 break
         if done < len(steps):  # a distilling fine-tune learns from the original (copied only when a step runs)
             context = dataclasses.replace(context, teacher=self.teacher)
-        for k in range(done, len(steps)):
-            seed_everything(self.seed + k)
-            model = STEPS.get(steps[k].kind).apply(model, self.dataset, steps[k].params, context)
-            self._prefixes[json.dumps([(s.kind, s.params) for s in steps[: k + 1]], sort_keys=True)] = model
-            while len(self._prefixes) > PREFIX_MODELS:
-                self._prefixes.popitem(last=False)
+        with seeded_turn():  # each step seeds TensorFlow's global generators and fine-tunes from them
+            for k in range(done, len(steps)):
+                seed_everything(self.seed + k)
+                model = STEPS.get(steps[k].kind).apply(model, self.dataset, steps[k].params, context)
+                self._prefixes[json.dumps([(s.kind, s.params) for s in steps[: k + 1]], sort_keys=True)] = model
+                while len(self._prefixes) > PREFIX_MODELS:
+                    self._prefixes.popitem(last=False)
         return model
 
     def _run(self, recipe: Recipe, context: StepContext, baseline: Measurement | None):

@@ -134,4 +134,5 @@ def _wrap(info: DatasetInfo, size: int, arrays, path: Path, warnings: tuple[str,
         license=info.license,
         citation=f"{info.source_citation} {MEDMNIST_CITATION}",
         warnings=warnings,
+        squaring=info.squaring,
     )

@@ -2,8 +2,11 @@
 
 One rule per dataset, used everywhere its images meet a model (import, training view, prediction,
 explanation, report), so a model never sees a picture shaped differently from the ones it learnt on.
-Stretching is not offered: it distorts anatomy, and when classes differ in aspect ratio (as the Kermany
-chest X-rays do) the stretch itself becomes a clue unrelated to disease.
+A MedMNIST subset follows what MedMNIST did to its source pictures (``core.data.catalogue.PREPARATION``):
+PneumoniaMNIST was centre-cropped, so an upload for its model is centre-cropped too. Stretching exists only
+for the subsets MedMNIST made that way (DermaMNIST, the OrganMNISTs); an import is never offered it: it
+distorts anatomy, and when classes differ in aspect ratio (as the Kermany chest X-rays do) the stretch itself
+becomes a clue unrelated to disease.
 """
 
 import numpy as np
@@ -40,6 +43,39 @@ def crop(pixels: np.ndarray) -> np.ndarray:
     side = min(height, width)
     top, left = (height - side) // 2, (width - side) // 2
     return pixels[top : top + side, left : left + side]
+
+
+@SQUARING.add(
+    "stretch",
+    "Stretch: the whole image resized to a square, aspect ratio not kept. Only for datasets that were made "
+    "this way (DermaMNIST, the OrganMNISTs), so an upload looks like their training pictures.",
+)
+def stretch(pixels: np.ndarray) -> np.ndarray:
+    from PIL import Image
+
+    height, width = pixels.shape[:2]
+    if height == width:
+        return pixels
+    side = max(height, width)
+    source = Image.fromarray(pixels[..., 0] if pixels.shape[2] == 1 else pixels)
+    resized = np.asarray(source.resize((side, side), Image.Resampling.LANCZOS), dtype=pixels.dtype)
+    return resized.reshape(side, side, pixels.shape[2])
+
+
+IMPORT_SQUARING = ("pad", "crop")
+"""The rules an import may choose: stretching is kept for the MedMNIST subsets made that way."""
+
+
+RULE_NAMES = {"pad": "letterbox", "crop": "centre crop", "stretch": "stretch"}
+
+
+def rule_name(rule: str) -> str:
+    return RULE_NAMES.get(rule, rule)
+
+
+def rule_line(rule: str) -> str:
+    """The line shown beside a prediction: which rule made the picture square, and that training used it too."""
+    return f"A non-square picture is made square by {rule_name(rule)}, as this model's training images were."
 
 
 def square(pixels: np.ndarray, rule: str = DEFAULT_SQUARING) -> np.ndarray:

@@ -104,14 +104,9 @@ def score(predictor, inputs: np.ndarray, targets: np.ndarray, maps: np.ndarray, 
 
 def randomised_copy(model, seed: int = 0):
     """The same architecture with every weight re-drawn: explanations of it should look different."""
-    from tensorflow import keras
+    from core.runtime.shared_model import shared
 
-    copy = keras.models.clone_model(model)
-    rng = np.random.default_rng(seed)
-    copy.set_weights(
-        [rng.normal(0.0, max(float(np.std(w)), 1e-3), size=w.shape).astype(w.dtype) for w in model.get_weights()]
-    )
-    return copy
+    return shared(model).copy(redraw_seed=seed)
 
 
 def randomisation_check(original_maps: np.ndarray, randomised_maps: np.ndarray) -> float:

@@ -26,20 +26,9 @@ def conv_layer_names(model) -> list[str]:
 
 
 def _gradients(model, inputs: np.ndarray, targets: np.ndarray, batch: int = 128) -> np.ndarray:
-    import tensorflow as tf
+    from core.runtime.shared_model import shared
 
-    from core.models.model_lock import lock_for
-
-    grads = []
-    for start in range(0, len(inputs), batch):
-        x = tf.convert_to_tensor(inputs[start : start + batch])
-        t = tf.convert_to_tensor(targets[start : start + batch])
-        with lock_for(model), tf.GradientTape() as tape:
-            tape.watch(x)
-            probabilities = model(x, training=False)
-            score = tf.gather(probabilities, t, axis=1, batch_dims=1)
-        grads.append(tape.gradient(score, x).numpy())
-    return np.concatenate(grads)
+    return shared(model).input_gradients(inputs, targets, batch)
 
 
 def gradcam(predictor, inputs, targets, params, context):
@@ -52,15 +41,9 @@ def gradcam(predictor, inputs, targets, params, context):
     except ValueError:
         names = ", ".join(conv_layer_names(model))
         raise MedLensError(f"This model has no layer {name!r}; choose one of {names}.") from None
-    from core.models.model_lock import lock_for, model_over
+    from core.runtime.shared_model import shared
 
-    x = tf.convert_to_tensor(inputs)
-    probe = model_over(model, [layer.output, model.output])
-    with lock_for(model):
-        with tf.GradientTape() as tape:
-            activations, probabilities = probe(x, training=False)
-            score = tf.gather(probabilities, tf.convert_to_tensor(targets), axis=1, batch_dims=1)
-        grads = tape.gradient(score, activations)
+    activations, grads = shared(model).layer_gradients(inputs, targets, layer.name)
     weights = tf.reduce_mean(grads, axis=(1, 2), keepdims=True)
     cam = tf.nn.relu(tf.reduce_sum(weights * activations, axis=-1, keepdims=True))
     cam = tf.image.resize(cam, inputs.shape[1:3], method="bilinear")[..., 0].numpy()

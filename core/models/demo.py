@@ -53,6 +53,23 @@ def make(datasets: tuple[str, ...] = DATASETS, out: Path = DEMO_DIR, on_line=pri
     return made
 
 
+def refit_references(datasets: tuple[str, ...] = DATASETS, out: Path = DEMO_DIR, on_line=print) -> list[str]:
+    """Refit each shipped demo model's out-of-domain reference in place, keeping the model itself (the guard
+    changed, the weights did not)."""
+    from core.data import load
+    from core.keras_files import load_keras_file
+
+    refitted = []
+    for name in datasets:
+        target = out / demo_id(name)
+        model = load_keras_file(target / store.MODEL_FILE)
+        reference = domain.fit(model, load(name, 28))
+        atomic_write(target / domain.FILE, reference.to_bytes())
+        on_line(f"{target.name}: domain reference refitted on {reference.reference_images} training images")
+        refitted.append(target.name)
+    return refitted
+
+
 def enabled() -> bool:
     """``MEDLENS_DEMO_MODELS=off`` keeps a store free of them (a server that serves only its own models)."""
     return os.environ.get("MEDLENS_DEMO_MODELS", "on").lower() not in ("off", "0", "no")

@@ -26,10 +26,12 @@ def build_mixed(build: Callable[[], object]):
     """(model, fitted): ``model`` built in mixed precision, ``fitted`` the same layers with a float32 output."""
     from tensorflow import keras
 
+    from core.runtime.shared_model import shared
+
     with policy("mixed_float16"):
         model = build()
-    output = keras.layers.Activation("linear", dtype="float32", name="float32_output")(model.output)
-    return model, keras.Model(model.inputs, output, name=model.name)
+    cast = keras.layers.Activation("linear", dtype="float32", name="float32_output")
+    return model, shared(model).over(lambda built: cast(built.output), name=model.name).keras
 
 
 def float32_twin(model, build: Callable[[], object]):

@@ -16,17 +16,14 @@ def predict_proba(model, images: np.ndarray, batch_size: int = 256) -> np.ndarra
 
 
 def forward(model, inputs: np.ndarray, batch_size: int = 256, prepare=np.asarray) -> np.ndarray:
-    """The model's outputs for ``prepare(batch)`` of each batch of ``inputs``, under the model's lock."""
-    from core.models.model_lock import lock_for
+    """The model's outputs for ``prepare(batch)`` of each batch of ``inputs``: a Keras model (or a model built over
+    one) through its ``SharedModel``, a stored TFLite file through its own interpreter."""
+    from core.models.tflite import TFLiteModel
+    from core.runtime.shared_model import shared
 
-    if len(inputs) == 0:
-        return np.zeros((0, int(model.output_shape[-1])), dtype=np.float32)
-    with lock_for(model):
-        outputs = [
-            np.asarray(model(prepare(inputs[start : start + batch_size]), training=False))
-            for start in range(0, len(inputs), batch_size)
-        ]
-    return np.concatenate(outputs, axis=0)
+    if isinstance(model, TFLiteModel):
+        return model.forward(inputs, batch_size, prepare)
+    return shared(model).forward(inputs, batch_size, prepare)
 
 
 def check_compatible(model, dataset: Dataset) -> None:

@@ -110,3 +110,13 @@ class TFLiteModel:
 
     def __call__(self, inputs, training: bool = False) -> np.ndarray:
         return self.runner.predict_float(np.asarray(inputs, dtype=np.float32))
+
+    def forward(self, inputs: np.ndarray, batch_size: int = 256, prepare=np.asarray) -> np.ndarray:
+        """Outputs for ``prepare`` of ``inputs``, as ``SharedModel.forward`` gives a Keras model's (the runner
+        takes its own lock per invoke)."""
+        if len(inputs) == 0:
+            return np.zeros((0, self.output_shape[-1]), dtype=np.float32)
+        prepared = [
+            np.asarray(prepare(inputs[s : s + batch_size]), np.float32) for s in range(0, len(inputs), batch_size)
+        ]
+        return np.concatenate([self.runner.predict_float(batch, batch_size) for batch in prepared], axis=0)

@@ -98,8 +98,16 @@ def train(
     if ``should_stop()`` turns true.
 
     ``augment`` (an augmentation ``Pipeline``) replaces the default jitter; a pipeline that
-    mixes labels (mixup, cutmix) trains on soft one-hot labels.
+    mixes labels (mixup, cutmix) trains on soft one-hot labels. It runs in the process's seeded turn (it seeds
+    TensorFlow's global generators), waiting for another job's training to finish first.
     """
+    from core.runtime.seeding import seeded_turn
+
+    with seeded_turn():
+        return _train(dataset, config, on_progress, should_stop, augment, start)
+
+
+def _train(dataset, config, on_progress, should_stop, augment, start) -> TrainResult:
     from tensorflow import keras
 
     seed_everything(config.seed)

@@ -115,8 +115,10 @@ def build(
     compare_id: str | None = None,
     background: np.ndarray | None = None,
     seed: int = 0,
+    source: np.ndarray | None = None,
 ) -> CaseReport:
-    """The report for one uint8 HWC image at the model's input size."""
+    """The report for one uint8 HWC image at the model's input size; ``source`` is the picture as uploaded (the
+    domain check reads its colour)."""
     from core.viz.explain_figures import overlay_png
 
     meta = store.read_meta(model_id)
@@ -134,7 +136,7 @@ def build(
         views.append(
             ExplainedView(METHODS.get(method).title, png, faith.deletion_auc, faith.insertion_auc, faith.passes)
         )
-    verdict = domain.verdict(model_id, image)
+    verdict = domain.verdict(model_id, image, source)
     if compare_id is None and meta.format == "tflite" and meta.parent and _stored(meta.parent):
         compare_id = meta.parent  # a compressed file's report sets its decision beside the original's
     warnings = [domain.warning(verdict, dataset_title)] if verdict is not None and not verdict.in_domain else []

@@ -31,7 +31,9 @@ def domain_line(verdict: dict | None) -> str:
         return "No out-of-domain check for this model."
     words = "in domain" if verdict["in_domain"] else "OUT OF DOMAIN"
     score, threshold = verdict["domain_score"], verdict["domain_threshold"]
-    return f"Out-of-domain check: {words} (score {score:.0f}, threshold {threshold:.0f})."
+    signal = verdict.get("domain_signal")
+    decided = f"; highest check: {signal}" if signal else ""
+    return f"Out-of-domain check: {words} (score {score:.2f}, limit {threshold:.1f}{decided})."
 
 
 def render(report: CaseReport) -> str:

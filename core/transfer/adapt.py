@@ -11,6 +11,7 @@ import copy
 from dataclasses import dataclass
 
 from core.errors import ModelError
+from core.runtime.shared_model import shared
 
 ADAPTER, RESIZER = "adapt_channels", "adapt_size"
 INPUT_RULES = ("native", "resize")
@@ -54,9 +55,10 @@ def adapt(source, input_shape: tuple[int, int, int], num_classes: int | None, in
         head["config"]["activation"] = "softmax"
     model = keras.Model.from_config(config)
     new = {*([head["name"]] if num_classes is not None else []), *(entry["name"] for entry in chain)}
+    learnt = shared(source).layer_weights()
     for layer in model.layers:
         if layer.name not in new and layer.weights:
-            layer.set_weights(source.get_layer(layer.name).get_weights())
+            layer.set_weights(learnt[layer.name])
     if any(entry["name"] == ADAPTER and entry["class_name"] == "Conv2D" for entry in chain):
         kernel = model.get_layer(ADAPTER).get_weights()[0]
         model.get_layer(ADAPTER).set_weights([kernel * 0 + 1.0 / target[2]])  # the mean of the channels: gray

@@ -33,7 +33,32 @@ def test_fit_to_applies_the_rule_before_resizing():
     assert cropped.min() == 255
     assert fit_to(tall, (10, 10, 3), "crop").shape == (10, 10, 3)
     with pytest.raises(MedLensError, match="squaring rule"):
-        fit_to(tall, (10, 10, 1), "stretch")
+        fit_to(tall, (10, 10, 1), "squash")
+
+
+def test_stretch_keeps_everything_and_is_only_for_the_subsets_made_that_way():
+    from core.data.catalogue import CATALOGUE
+    from core.data.square import IMPORT_SQUARING
+
+    ramp = np.tile(np.arange(0, 200, 10, dtype=np.uint8)[None, :, None], (10, 1, 1))  # 10 x 20, left to right
+    out = square(ramp, "stretch")
+    assert out.shape == (20, 20, 1) and out[:, 0].max() < 20 and out[:, -1].min() > 170  # both ends kept
+    assert "stretch" not in IMPORT_SQUARING
+    assert {n for n, i in CATALOGUE.items() if i.squaring == "stretch"} == {
+        "dermamnist",
+        "organamnist",
+        "organcmnist",
+        "organsmnist",
+    }
+
+
+def test_each_medmnist_subset_is_squared_as_medmnist_made_it(pneumonia):
+    from core.data.catalogue import CATALOGUE
+
+    centre_cropped = {"pneumoniamnist", "octmnist", "retinamnist", "bloodmnist"}
+    assert {n for n, i in CATALOGUE.items() if i.squaring == "crop"} == centre_cropped
+    assert all("centre-cropped" in CATALOGUE[n].preparation for n in centre_cropped)
+    assert pneumonia.squaring == "crop"
 
 
 def test_resize_stack_returns_the_same_stack_at_its_own_size():

@@ -1,30 +1,40 @@
-"""One lock per Keras model, shared by the models built over its layers, and calls from many threads at once."""
+"""One SharedModel per Keras model, owning the lock its sub-models share, and calls from many threads at once."""
 
 import gc
 import threading
 
 import numpy as np
 
-from core.models.model_lock import _LOCKS, lock_for, share_lock
+from core.runtime.shared_model import live_count, shared
 
 
-def test_a_model_has_one_reentrant_lock_that_models_built_over_it_share():
-    from tensorflow import keras
-
+def test_a_model_has_one_shared_entry_whose_lock_its_sub_models_share():
     from core.models.architectures import build
     from core.models.domain import stage_embedder
 
     model, other = build("small_cnn", (28, 28, 1), 2), build("small_cnn", (28, 28, 1), 2)
-    assert lock_for(model) is lock_for(model) and lock_for(model) is not lock_for(other)
-    assert lock_for(stage_embedder(model)) is lock_for(model)
-    derived = keras.Model(model.inputs, model.layers[-2].output)
-    share_lock(derived, model)
-    with lock_for(model), lock_for(derived):  # re-entrant: a method holding it may call the predictor
+    assert shared(model) is shared(model) and shared(model) is not shared(other)
+    assert shared(shared(model)) is shared(model)
+    assert stage_embedder(model).lock is shared(model).lock
+    derived = shared(model).over(lambda m: m.layers[-2].output)
+    assert derived.lock is shared(model).lock and derived.forward(np.zeros((2, 28, 28, 1), np.float32)).shape[0] == 2
+    with shared(model).lock, derived.lock:  # re-entrant: a method holding it may call another
         pass
-    count = len(_LOCKS)
-    del derived, other
+    count = live_count()
+    del other
     gc.collect()
-    assert len(_LOCKS) < count  # a lock dies with its model
+    assert live_count() < count  # an entry dies with its model
+
+
+def test_a_copy_is_private_and_a_redrawn_copy_differs():
+    from core.models.architectures import build
+
+    model = build("small_cnn", (28, 28, 1), 2)
+    copy, redrawn = shared(model).copy(), shared(model).copy(redraw_seed=3)
+    assert copy is not model and shared(copy).lock is not shared(model).lock
+    for a, b in zip(copy.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert any(not np.allclose(a, b) for a, b in zip(redrawn.get_weights(), model.get_weights(), strict=True))
 
 
 def test_predictions_and_grad_cam_from_many_threads_at_once_match_one_thread():
@@ -48,6 +58,8 @@ def test_predictions_and_grad_cam_from_many_threads_at_once_match_one_thread():
                 if worker % 2:
                     again, _ = gradcam(predictor, batches[1], np.zeros(3, int), {"layer": "auto"}, None)
                     np.testing.assert_allclose(again, cams, rtol=1e-4, atol=1e-5)
+                else:
+                    shared(model).copy(redraw_seed=worker)  # a copy beside the calls (once made without the lock)
         except Exception as error:  # collected: an assertion in a thread would not fail the test
             failures.append(repr(error))
 
