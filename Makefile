@@ -2,7 +2,12 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# A GPU host gets TensorFlow's CUDA wheels (requirements-gpu.txt): MEDLENS_GPU=auto (when nvidia-smi finds a GPU),
+# on or off.
+MEDLENS_GPU ?= auto
+GPU := $(or $(filter on off,$(MEDLENS_GPU)),$(shell nvidia-smi -L >/dev/null 2>&1 && echo on || echo off))
+PINS := -r requirements.txt -c constraints.txt $(if $(filter on,$(GPU)),-r requirements-gpu.txt -c constraints-gpu.txt)
+STAMP := $(VENV)/.installed-$(GPU)
 # Use the shared MedMNIST copies beside the checkout when present; otherwise files download.
 export MEDLENS_DATA_DIR ?= $(abspath $(wildcard ../shared/data))
 
@@ -10,11 +15,12 @@ export MEDLENS_DATA_DIR ?= $(abspath $(wildcard ../shared/data))
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt constraints.txt
+$(STAMP): requirements.txt constraints.txt requirements-gpu.txt constraints-gpu.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "MedLens needs Python 3.11 (TensorFlow 2.21 + shap 0.51); set PYTHON=...")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -r requirements.txt -c constraints.txt
+	$(BIN)/python -m pip install -q $(PINS)
+	rm -f $(VENV)/.installed $(VENV)/.installed-*
 	touch $(STAMP)
 
 run: setup

@@ -40,10 +40,16 @@ def cli(env: dict, *args: str, timeout: float = 3600) -> tuple[dict, float]:
 
 
 def device_words() -> dict:
+    """Which device this run used, and whether this TensorFlow could have used a GPU at all (without the CUDA
+    wheels of requirements-gpu.txt a GPU host runs on its CPU)."""
+    import tensorflow as tf
+
     from core.compute.device import current
 
     device = current()
-    return {"device": device.words, "gpus": len(device.gpus), "cpus": device.cpus}
+    cuda = bool(tf.test.is_built_with_cuda())
+    words = device.words if device.gpus or cuda else f"{device.words} (this TensorFlow has no CUDA: MEDLENS_GPU=on)"
+    return {"device": words, "gpus": len(device.gpus), "cpus": device.cpus, "tensorflow_cuda": cuda}
 
 
 def check(args: argparse.Namespace, env: dict) -> dict:

@@ -25,6 +25,7 @@ from pages.common import (
     stored_predictor,
 )
 from pages.domain_guard import domain_note
+from pages.external_validation import validation_tab
 from pages.image_input import decoded_or_error, fingerprint, image_source_ui, summary_rows, window_ui
 from pages.teaching import plain_words
 from pages.widgets import fresh_upload, job_is_running, job_panel
@@ -279,13 +280,17 @@ def model_tab() -> None:
 def main() -> None:
     st.title("Your data")
     plain_words("byod", "How MedLens treats your files, in plain words")
-    image, datasets, models = st.tabs(["Predict an image", "Import a dataset", "Bring a model"])
+    image, datasets, models, validation = st.tabs(
+        ["Predict an image", "Import a dataset", "Bring a model", "Validate on your folder"]
+    )
     with image:
         image_tab()
     with datasets:
         dataset_tab()
     with models:
         model_tab()
+    with validation:
+        validation_tab()
 
 
 route_through_app()

@@ -382,3 +382,37 @@ def test_a_four_class_rgb_folder_at_512_px_imports_trains_at_128_and_predicts(me
         run_cli("predict", "--model", trained["model_id"], "--image", str(image), "--json", home=medlens_home)
     )
     assert set(predicted["probabilities"]) == set(colours)
+
+
+@pytest.mark.slow
+def test_predict_many_files_a_folder_or_a_zip_gives_one_row_each_and_a_csv(medlens_home, tmp_path, breast):
+    from core.inputs.samples import SAMPLES, class_folder_zip
+
+    model = store_untrained("breastmnist")
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    (cases / "retina.jpg").write_bytes(SAMPLES.get("retina.jpg")())
+    (cases / "ct.dcm").write_bytes(SAMPLES.get("CT_small.dcm")())
+    (cases / "readme.txt").write_text("hello")
+    out = tmp_path / "rows.csv"
+    result = last_json(
+        run_cli("predict", "--model", model.id, "--image", str(cases), "--csv", str(out), "--json", home=medlens_home)
+    )
+    assert result["count"] == 2 and [r["case"] for r in result["cases"]] == [1, 3]  # ct, readme, retina: sorted
+    assert result["refused"][0]["case"] == 2 and result["squaring"] == "pad"
+    assert out.read_text().splitlines()[0].startswith("case,image_id,predicted") and "retina" not in out.read_text()
+    source = tmp_path / "clinic.zip"
+    source.write_bytes(class_folder_zip(breast, per_class=10, seed=2))
+    both = last_json(
+        run_cli(
+            "predict", "--model", model.id, "--image", str(source), str(cases / "ct.dcm"), "--json", home=medlens_home
+        )
+    )
+    assert both["count"] == 21
+    validated = last_json(
+        run_cli("evaluate", "--model", model.id, "--folder", str(source), "--json", home=medlens_home)
+    )
+    assert validated["images"] == 20 and validated["source"] == "external folder"
+    assert {"accuracy", "auc", "intervals", "operating_point", "in_domain"} <= set(validated)
+    wrong = run_cli("evaluate", "--model", model.id, "--folder", str(cases), home=medlens_home)
+    assert wrong.returncode == 1 and wrong.stderr.strip().splitlines()[-1].startswith("error: ")

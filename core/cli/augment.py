@@ -78,7 +78,8 @@ def efficiency(args: argparse.Namespace) -> dict[str, Any]:
 
     progress = step_progress(args.quiet)
 
-    rows = run_experiment(dataset, pipeline, config, compute=compute_config(args), on_progress=progress)
+    compute = compute_config(args)
+    rows = run_experiment(dataset, pipeline, config, compute=compute, on_progress=progress)
     if not args.json:
         print_table(
             [{k: (f"{v:.4f}" if isinstance(v, float) else v) for k, v in row.items()} for row in rows],
@@ -93,4 +94,10 @@ def efficiency(args: argparse.Namespace) -> dict[str, Any]:
                 "auc_gain",
             ],
         )
-    return {"pipeline": pipeline.name, "dataset": dataset.name, "seeds": args.seeds, "fractions": rows}
+    return {
+        "pipeline": pipeline.name,
+        "dataset": dataset.name,
+        "seeds": args.seeds,
+        "fractions": rows,
+        **compute.where(),
+    }

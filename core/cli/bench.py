@@ -44,9 +44,10 @@ def bench_explain(args: argparse.Namespace) -> dict[str, Any]:
     from core.explain import benchmark
 
     predictor, dataset, meta = stored_predictor(args.model)
-    report = benchmark.run(predictor, dataset, images=args.images, seed=args.seed, compute=compute_config(args))
+    compute = compute_config(args)
+    report = benchmark.run(predictor, dataset, images=args.images, seed=args.seed, compute=compute)
     if not args.json:
         rows = [{"method": name, **values} for name, values in report["methods"].items()]
         print_table(rows, ["method", "ms_per_image", "deletion_auc", "insertion_auc", "beats_random"])
         print(f"random order: {report.get('random')}; cached request {report['cached_request_ms']} ms")
-    return {"bench": args.target, "model_id": meta.id, **report}
+    return {"bench": args.target, "model_id": meta.id, **report, **compute.where()}

@@ -48,7 +48,8 @@ def search_recipes(args: argparse.Namespace) -> dict[str, Any]:
         args.max_sens_drop,
         args.max_ece_rise,
     )
-    found = search(compressor, config, compute=compute_config(args), on_progress=step_progress(args.quiet))
+    compute = compute_config(args)
+    found = search(compressor, config, compute=compute, on_progress=step_progress(args.quiet))
     if not args.json:
         print_table(
             [
@@ -68,7 +69,7 @@ def search_recipes(args: argparse.Namespace) -> dict[str, Any]:
             ["recipe", "front", "gzip_ratio", "size_ratio", "accuracy", "drop", "auc", "flips", "latency_ms"],
         )
         print(found.verdict)
-    return {"model_id": meta.id, **found.summary()}
+    return {"model_id": meta.id, **found.summary(), **compute.where()}
 
 
 def run_recipe(args: argparse.Namespace) -> dict[str, Any]:

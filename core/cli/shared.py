@@ -16,6 +16,7 @@ class Parents:
 
 
 def parents() -> Parents:
+    from core.compute.config import EXECUTORS
     from core.data.catalogue import DEFAULT_DATASET
 
     def parser() -> argparse.ArgumentParser:
@@ -30,7 +31,7 @@ def parents() -> Parents:
     seed.add_argument("--seed", type=int, default=0)
     quiet.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     compute.add_argument(
-        "--executor", choices=["local", "ray"], help="where trials run (default: MEDLENS_EXECUTOR, else local)"
+        "--executor", choices=EXECUTORS, help="where trials run (default: MEDLENS_EXECUTOR, else local)"
     )
     compute.add_argument("--workers", type=int, help="ray: CPUs of the local cluster (default: every core)")
     return Parents(json_flag, dataset, seed, quiet, compute)

@@ -68,7 +68,8 @@ def transfer_curve(args: argparse.Namespace) -> dict[str, Any]:
         args.epochs,
         args.input,
     )
-    rows = run(config, compute=compute_config(args), on_progress=step_progress(args.quiet))
+    compute = compute_config(args)
+    rows = run(config, compute=compute, on_progress=step_progress(args.quiet))
     if not args.json:
         columns = ["fraction", "train_images"]
         for metric in ("test_accuracy", "test_auc"):
@@ -80,6 +81,7 @@ def transfer_curve(args: argparse.Namespace) -> dict[str, Any]:
         "strategy": args.strategy,
         "seeds": args.seeds,
         "fractions": rows,
+        **compute.where(),
     }
 
 

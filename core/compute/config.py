@@ -28,6 +28,19 @@ class ComputeConfig:
             raise MedLensError(f"--workers must be between 1 and {MAX_WORKERS}.")
         if not 1 <= self.trials_per_gpu <= 64:
             raise MedLensError("Trials per GPU must be between 1 and 64.")
+
+    def where(self) -> dict:
+        """Where a sweep ran, for its result: the executor and how many trials could run at once (local: one
+        after another; Ray: the CPUs of the cluster MedLens starts, or the one it joined)."""
+        from core.compute.device import usable_cpus
+
+        if self.executor == "local":
+            return {"executor": "local", "workers": 1}
+        return {
+            "executor": self.executor,
+            "workers": self.workers or (None if self.address else usable_cpus()),
+            **({"address": "given"} if self.address else {}),
+        }
         if self.address is not None and (not self.address or len(self.address) > 200 or "\n" in self.address):
             raise MedLensError("The Ray address must be one short line, e.g. auto or ray://host:10001.")
 

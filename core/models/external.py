@@ -2,10 +2,10 @@
 
 The first thing a clinician asks of a model is how it does on *their* patients. The images come as class folders
 (a folder or a zip, read through the same hardened import as a dataset, squared by the model's dataset's rule and
-converted to its channels; nothing is stored). The folder names must be the model's class names (case and spaces
-aside). Figures are read at the operating point chosen on the model's own validation split — the same threshold
-and temperature a prediction uses — with their 95 % CIs, and the out-of-domain verdicts are counted, because a
-model's figures say nothing about images it calls foreign.
+converted to its channels; nothing is stored). The folder names must be the model's class names (case, spaces
+and punctuation aside). Figures are read at the operating point chosen on the model's own validation split — the
+same threshold and temperature a prediction uses — with their 95 % CIs, and the out-of-domain verdicts are
+counted, because a model's figures say nothing about images it calls foreign.
 """
 
 from dataclasses import dataclass
@@ -25,15 +25,19 @@ class ExternalValidation:
     per_class: dict[str, int]
     refused: int
     in_domain: int | None  # None when the model has no domain check
-    summary: dict  # accuracy, AUC, ECE, confusion, per-class precision/recall/F1
+    evaluation: object  # the ``Evaluation`` (accuracy, AUC, ECE, confusion, ROC, per-class figures) for charts
     clinical: dict  # operating point, sensitivity/specificity/PPV/NPV with 95 % CIs, net benefit
+
+    @property
+    def summary(self) -> dict:
+        return self.evaluation.summary()
 
     def as_dict(self) -> dict:
         return {
             "model_id": self.model_id,
             "source": "external folder",
             "images": self.images,
-            "per_class": self.per_class,
+            "images_per_class": self.per_class,
             "refused": self.refused,
             "in_domain": self.in_domain,
             "out_of_domain": None if self.in_domain is None else self.images - self.in_domain,
@@ -42,12 +46,17 @@ class ExternalValidation:
         }
 
 
+def _folded(name: str) -> str:
+    """A class name as a folder may spell it: case, spaces and punctuation aside ("normal_benign")."""
+    return "".join(character for character in name.casefold() if character.isalnum())
+
+
 def _class_map(found: tuple[str, ...], expected: tuple[str, ...]) -> np.ndarray:
     """For each folder's class, the model's class index; an unknown folder is refused with the expected names."""
-    fold = {name.casefold().replace(" ", "").replace("_", ""): i for i, name in enumerate(expected)}
+    fold = {_folded(name): i for i, name in enumerate(expected)}
     mapping = []
     for name in found:
-        key = name.casefold().replace(" ", "").replace("_", "")
+        key = _folded(name)
         if key not in fold:
             raise InputError(
                 f"A class folder is named {name!r}, which is not a class of this model; name the folders "
@@ -94,6 +103,6 @@ def validate(model_id: str, source: Path | bytes, progress=None, should_stop=Non
         per_class={name: int((labels == i).sum()) for i, name in enumerate(names)},
         refused=len(report.refused),
         in_domain=in_domain,
-        summary=evaluation.summary(),
+        evaluation=evaluation,
         clinical=clinical,
     )

@@ -136,3 +136,21 @@ def test_a_case_report_is_prepared_for_your_image_and_follows_it(model):
     assert "Download PDF" in labels and "Download HTML" in labels
     at.button(key="byod_sample_MR_small.dcm").click().run()
     assert "Download PDF" not in [b.label for b in at.get("download_button")]  # made for the other image
+
+
+@pytest.mark.slow
+def test_a_model_is_validated_on_a_labelled_folder_with_its_uncertainty(medlens_home, breast):
+    from core.inputs.samples import class_folder_zip
+
+    model = store_untrained("breastmnist")
+    at = open_page("byod", model_id=model.id, dataset="breastmnist", size=28)
+    assert at.button(key="byod_ext_run").disabled  # nothing uploaded yet
+    zipped = class_folder_zip(breast, per_class=15, seed=3)
+    at.file_uploader(key="byod_ext_upload").set_value(("clinic.zip", zipped, "application/zip")).run()
+    at.button(key="byod_ext_run").click().run()
+    finish_job(at, "byod_ext_job")
+    assert not at.exception
+    assert [m.value for m in at.metric][:1] == ["30"]
+    assert "95 % confidence intervals" in texts(at.markdown)
+    table = at.dataframe[-1].value
+    assert {"sensitivity", "specificity"} <= set(table["figure"]) and (table["95 % CI low"] <= table["value"]).all()

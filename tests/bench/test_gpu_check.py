@@ -20,7 +20,7 @@ def test_the_gpu_check_runs_on_the_cpu_and_writes_its_figures(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     figures = json.loads(out.read_text())
     assert figures == json.loads(done.stdout.strip().splitlines()[-1])
-    assert figures["device"].startswith(("CPU", "GPU"))
+    assert figures["device"].startswith(("CPU", "GPU")) and isinstance(figures["tensorflow_cuda"], bool)
     assert figures["train"]["epochs"] == 1 and 0.0 <= figures["train"]["test_auc"] <= 1.0
     assert figures["compress_search"]["candidates"] == 2 and figures["compress_search"]["front"]
     timed = {m: ms for m, ms in figures["explain"]["ms_per_image"].items() if ms is not None}

@@ -77,3 +77,12 @@ def test_ray_cancel_stops_running_and_waiting_trials(ray_cluster, tmp_path):
     assert time.monotonic() - started < 20
     time.sleep(1.0)
     assert len(list(tmp_path.glob("started-*"))) <= 2  # two workers: the other two never started
+
+
+def test_a_sweep_result_says_where_it_ran():
+    from core.compute.config import ComputeConfig
+
+    assert ComputeConfig().where() == {"executor": "local", "workers": 1}
+    assert ComputeConfig("ray", workers=8).where() == {"executor": "ray", "workers": 8}
+    assert ComputeConfig("ray", address="auto").where() == {"executor": "ray", "workers": None, "address": "given"}
+    assert ComputeConfig("ray").where()["workers"] >= 1

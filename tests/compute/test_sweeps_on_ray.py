@@ -117,6 +117,8 @@ def test_the_cli_runs_a_search_on_a_ray_cluster_it_starts(medlens_home):
         args = ["compress", "search", "--model", model, "--budget", "2", "--executor", name, "--workers", "2"]
         found[name] = last_json(run_cli(*args, "--quiet", "--json", home=medlens_home / name))
     assert [c["recipe"] for c in found["ray"]["candidates"]] == ["int8", "float16"]
+    assert (found["ray"]["executor"], found["ray"]["workers"]) == ("ray", 2)  # the result says where it ran
+    assert (found["local"]["executor"], found["local"]["workers"]) == ("local", 1)
     assert all(str(medlens_home / "ray") in c["artifact"] for c in found["ray"]["candidates"])
     keys = ("recipe", "bytes", "test_accuracy", "test_auc", "agreement")
     assert [[c[k] for k in keys] for c in found["ray"]["candidates"]] == [
