@@ -25,6 +25,29 @@ CHROMIUM_FLAGS = [
 ]
 
 
+IDLE_SECONDS = 60  # how long a wait goes on once the app shows no sign of working
+CAP_SECONDS = 420  # the longest any one wait may take, however busy the machine
+
+
+def appears(page, locator) -> None:
+    """Wait until ``locator`` is visible, for as long as the app shows it is working (Streamlit's running
+    indicator, a spinner or a progress bar) and at most ``IDLE_SECONDS`` after it stopped showing so: on a busy
+    machine a page takes longer, but a page that has stopped and lacks the element fails within a minute."""
+
+    started = last_busy = time.monotonic()
+    while True:
+        try:
+            appears(page, locator)
+            return
+        except AssertionError:
+            now = time.monotonic()
+            signs = ("stStatusWidget", "stSpinner", "stProgress", "stSkeleton")
+            if any(page.get_by_test_id(sign).count() for sign in signs):
+                last_busy = now
+            if now - last_busy > IDLE_SECONDS or now - started > CAP_SECONDS:
+                raise
+
+
 def chromium_path() -> str:
     path = shutil.which("chromium") or shutil.which("chromium-browser")
     if path is None:
@@ -99,7 +122,7 @@ def test_a_deep_link_on_a_fresh_server_gets_the_full_app(server):
     with sync_playwright() as p:
         browser, page = browser_page(p, server)
         page.goto(f"{server}/data")
-        expect(page.get_by_role("heading", name="PneumoniaMNIST")).to_be_visible(timeout=30_000)
+        appears(page, page.get_by_role("heading", name="PneumoniaMNIST"))
         sidebar = page.get_by_test_id("stSidebar")
         expect(sidebar.get_by_text("Dataset", exact=True).first).to_be_visible()
         expect(sidebar.get_by_role("link", name="Explain")).to_be_visible()
@@ -113,17 +136,17 @@ def test_compress_and_explain_show_a_stored_model(stored_model, server):
     with sync_playwright() as p:
         browser, page = browser_page(p, server)
         page.goto(server)
-        expect(page.get_by_role("heading", name="MedLens")).to_be_visible(timeout=30_000)
+        appears(page, page.get_by_role("heading", name="MedLens"))
         sidebar = page.get_by_test_id("stSidebar")
         sidebar.get_by_role("link", name="Compress").click()
-        expect(page.get_by_role("heading", name="Find for me")).to_be_visible(timeout=60_000)
-        expect(page.get_by_text("Nothing measured for this model yet").first).to_be_visible(timeout=60_000)
+        appears(page, page.get_by_role("heading", name="Find for me"))
+        appears(page, page.get_by_text("Nothing measured for this model yet").first)
         sidebar.get_by_role("link", name="Explain").click()
-        expect(page.get_by_text("Grad-CAM for").first).to_be_visible(timeout=90_000)  # the overlay's title
+        appears(page, page.get_by_text("Grad-CAM for").first)  # the overlay's title
         expect(page.locator(".js-plotly-plot").first).to_be_visible()
         expect(page.get_by_text("Model says").first).to_be_visible()
         page.get_by_test_id("stSlider").filter(has_text="Heatmap opacity").get_by_role("slider").press("ArrowLeft")
-        expect(page.get_by_text("Grad-CAM for").first).to_be_visible(timeout=30_000)
+        appears(page, page.get_by_text("Grad-CAM for").first)
         finish(browser, page)
 
 
@@ -133,9 +156,9 @@ def test_augment_preview_changes_when_a_setting_changes(server):
     with sync_playwright() as p:
         browser, page = browser_page(p, server)
         page.goto(f"{server}/augment")
-        expect(page.get_by_role("heading", name="Augment")).to_be_visible(timeout=60_000)
+        appears(page, page.get_by_role("heading", name="Augment"))
         preview = page.get_by_test_id("stImage").first
-        expect(preview).to_be_visible(timeout=60_000)
+        appears(page, preview)
         before = preview.locator("img").get_attribute("src")
         seed = page.get_by_test_id("stNumberInput").filter(has_text="Seed").locator("input")
         seed.fill("7")
@@ -153,19 +176,19 @@ def test_home_data_and_train_load_in_a_browser(server):
     with sync_playwright() as p:
         browser, page = browser_page(p, server)
         page.goto(server)
-        expect(page.get_by_role("heading", name="MedLens")).to_be_visible(timeout=30_000)
+        appears(page, page.get_by_role("heading", name="MedLens"))
         expect(page.get_by_text("not a medical device").first).to_be_visible()
         sidebar = page.get_by_test_id("stSidebar")
         expect(sidebar.get_by_text("Dataset", exact=True).first).to_be_visible()
 
         sidebar.get_by_role("link", name="Data", exact=True).click()
-        expect(page.get_by_role("heading", name="PneumoniaMNIST")).to_be_visible(timeout=30_000)
+        appears(page, page.get_by_role("heading", name="PneumoniaMNIST"))
         expect(page.get_by_role("heading", name="Class balance")).to_be_visible()
         expect(page.get_by_text("4,708").first).to_be_visible()
         expect(sidebar.get_by_text("Dataset", exact=True).first).to_be_visible()  # the session pickers stay
 
         sidebar.get_by_role("link", name="Train").click()
-        expect(page.get_by_role("heading", name="Train on PneumoniaMNIST")).to_be_visible(timeout=60_000)
+        appears(page, page.get_by_role("heading", name="Train on PneumoniaMNIST"))
         expect(page.get_by_role("button", name="Train")).to_be_visible()
         expect(page.get_by_text("No model for this dataset yet").first).to_be_visible()
         finish(browser, page)
@@ -179,26 +202,26 @@ def test_an_uploaded_dicom_is_shown_windowed_and_predicted(stored_model, server)
     with sync_playwright() as p:
         browser, page = browser_page(p, server)
         page.goto(f"{server}/byod")
-        expect(page.get_by_role("heading", name="Your data")).to_be_visible(timeout=60_000)
+        appears(page, page.get_by_role("heading", name="Your data"))
         page.get_by_test_id("stFileUploaderDropzoneInput").first.set_input_files(str(pydicom_file("MR_small.dcm")))
-        expect(page.get_by_text("window W 1600 / L 600").first).to_be_visible(timeout=60_000)
+        appears(page, page.get_by_text("window W 1600 / L 600").first)
         expect(page.get_by_test_id("stImage").first.locator("img")).to_be_visible()
-        expect(page.get_by_text("The model says").first).to_be_visible(timeout=60_000)
+        appears(page, page.get_by_text("The model says").first)
         page.get_by_test_id("stSelectbox").filter(has_text="Window").click()
         page.get_by_role("option", name="Brain: grey and white matter, W 80 / L 40").click()
-        expect(page.get_by_text("window W 80 / L 40").first).to_be_visible(timeout=30_000)
+        appears(page, page.get_by_text("window W 80 / L 40").first)
         finish(browser, page)
 
 
 def test_no_page_asks_another_host_or_shows_a_server_path(stored_model, server, medlens_home):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import sync_playwright
 
     private = [str(ROOT), str(medlens_home), os.environ.get("MEDLENS_DATA_DIR", str(ROOT))]
     with sync_playwright() as p:
         browser, page = browser_page(p, server)
         for path, heading in [("", "MedLens"), ("/data", "PneumoniaMNIST"), ("/explain", "Explain")]:
             page.goto(f"{server}{path}")
-            expect(page.get_by_role("heading", name=heading).first).to_be_visible(timeout=60_000)
+            appears(page, page.get_by_role("heading", name=heading).first)
             page.wait_for_timeout(1500)
             text = page.locator("body").inner_text()
             assert not [folder for folder in private if folder in text], path
@@ -210,18 +233,18 @@ def test_a_newcomer_reaches_a_shap_overlay_on_a_chest_x_ray_in_three_clicks(serv
     """From a fresh store: Home, then Explain (1 click), the method box (2), SHAP Partition (3): the overlay of
     the shipped demo model on a real PneumoniaMNIST X-ray. The time from the first page to the overlay is printed
     for the closing note."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser, page = browser_page(p, server)
         started = time.monotonic()
         page.goto(server)
-        expect(page.get_by_role("heading", name="MedLens")).to_be_visible(timeout=30_000)
+        appears(page, page.get_by_role("heading", name="MedLens"))
         page.get_by_test_id("stSidebar").get_by_role("link", name="Explain").click()
-        expect(page.get_by_text("Model says").first).to_be_visible(timeout=90_000)
+        appears(page, page.get_by_text("Model says").first)
         page.get_by_test_id("stSelectbox").filter(has_text="Method").first.click()
         page.get_by_role("option", name="SHAP Partition").click()
-        expect(page.get_by_text("SHAP Partition for").first).to_be_visible(timeout=90_000)
+        appears(page, page.get_by_text("SHAP Partition for").first)
         print(f"newcomer path: 3 clicks, {time.monotonic() - started:.1f} s to the SHAP overlay")
         model_box = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text="Model")
         assert model_box.get_by_role("combobox").input_value().startswith("Demo: PneumoniaMNIST")
@@ -235,15 +258,15 @@ def test_the_lesson_runs_in_a_browser_guess_then_reveal(server):
     with sync_playwright() as p:
         browser, page = browser_page(p, server)
         page.goto(f"{server}/lesson")
-        expect(page.get_by_role("heading", name="Lesson")).to_be_visible(timeout=60_000)
-        expect(page.get_by_text("Step 1 of 6").first).to_be_visible(timeout=30_000)
+        appears(page, page.get_by_role("heading", name="Lesson"))
+        appears(page, page.get_by_text("Step 1 of 6").first)
         page.get_by_role("button", name="Next step").click()
-        expect(page.get_by_text("Step 2 of 6").first).to_be_visible(timeout=30_000)
+        appears(page, page.get_by_text("Step 2 of 6").first)
         expect(page.get_by_role("button", name="Reveal")).to_be_disabled(timeout=60_000)
         page.get_by_test_id("stRadio").filter(has_text="Your call").get_by_text("pneumonia").click()
         page.get_by_role("button", name="Reveal").click()
-        expect(page.get_by_text("The truth").first).to_be_visible(timeout=60_000)
+        appears(page, page.get_by_text("The truth").first)
         expect(page.locator(".js-plotly-plot").first).to_be_visible()
         page.get_by_role("button", name="Next image").click()
-        expect(page.get_by_text("of 1.").first).to_be_visible(timeout=30_000)
+        appears(page, page.get_by_text("of 1.").first)
         finish(browser, page)
