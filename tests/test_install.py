@@ -53,8 +53,6 @@ def test_the_gpu_requirements_resolve_against_the_constraints(tmp_path):
     report = tmp_path / "report.json"
     args = [
         "-r",
-        "requirements.txt",
-        "-r",
         "requirements-gpu.txt",
         "-c",
         "constraints.txt",

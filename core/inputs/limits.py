@@ -21,6 +21,7 @@ class Limits:
     max_folder_bytes: int = 512 * 2**20
     max_model_config_bytes: int = 4 * 2**20
     max_model_bytes: int = 500 * 2**20
+    max_model_params: int = 20_000_000  # weights in one model (the shipped ones have about 140,000)
     model_check_seconds: float = 120.0
     model_check_memory_bytes: int = 4 * 2**30  # resident memory of the probe, watched by the parent
     model_check_address_space_bytes: int = 32 * 2**30  # virtual: TensorFlow reserves far more than it touches

@@ -23,6 +23,7 @@ from core.inputs.archive import SafeZip
 from core.inputs.limits import LIMITS, Limits, human_bytes
 from core.inputs.model_gate import check_config
 from core.inputs.sniff import HEAD_BYTES, describe, sniff
+from core.inputs.weights_check import check_weights
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MEMBERS = frozenset({"config.json", "metadata.json", "model.weights.h5"})  # all a .keras of plain layers holds
@@ -82,6 +83,7 @@ def inspect_config(path: Path, limits: Limits = LIMITS) -> dict:
                 raise InputError(f"{path.name}'s {member} is implausibly large; refusing it.")
         text = archive.read(members["config.json"])
         metadata = archive.read(members["metadata.json"])
+        weights = archive.read(members["model.weights.h5"])
     try:
         config = json.loads(text)
         if not isinstance(json.loads(metadata), dict):
@@ -89,6 +91,7 @@ def inspect_config(path: Path, limits: Limits = LIMITS) -> dict:
     except (ValueError, RecursionError) as error:
         raise InputError(f"{path.name}'s config is not valid JSON ({type(error).__name__}).") from error
     check_config(config, path.name)
+    check_weights(weights, path.name, limits)
     return config
 
 
