@@ -1,7 +1,10 @@
 """Start or join the Ray cluster, once per process, and size each trial's share of it.
 
 Ray is imported here only. Usage statistics are switched off before Ray starts (MedLens makes no request
-to any host outside its own server), and so is the dashboard.
+to any host outside its own server), and so is the dashboard. Ray's control store, raylet and workers listen on
+every interface (Ray 2.58 cannot bind them to loopback), and anything that reaches those ports could join and run
+code as the server's user; so a local cluster starts with token authentication and a fresh random token, and
+MedLens joins an existing cluster only in token mode.
 """
 
 import functools
@@ -45,6 +48,7 @@ def connect(config: ComputeConfig):
     with _LOCK:
         if ray.is_initialized():
             return ray
+        authenticate(config)
         environment = {
             "env_vars": {"PYTHONPATH": str(ROOT), "TF_USE_LEGACY_KERAS": "1", "RAY_USAGE_STATS_ENABLED": "0"}
         }
@@ -58,6 +62,21 @@ def connect(config: ComputeConfig):
             where = config.address or "a local cluster"
             raise MedLensError(f"Could not start or join Ray ({where}): {str(error).splitlines()[0][:200]}") from error
     return ray
+
+
+def authenticate(config: ComputeConfig) -> None:
+    """Refuse, in words, to start or join a cluster without token authentication (``core/__init__.py`` sets the
+    mode and a fresh token before Ray is imported; an operator's own token is needed to join their cluster)."""
+    if os.environ.get("RAY_AUTH_MODE") != "token":
+        raise MedLensError(
+            "MedLens runs Ray only with token authentication (its ports are open on every interface); unset "
+            "RAY_AUTH_MODE, or set it to token."
+        )
+    if config.address and os.environ.get("MEDLENS_RAY_TOKEN") == "generated":
+        raise MedLensError(
+            "MedLens joins a Ray cluster only with that cluster's token: start the cluster with RAY_AUTH_MODE=token "
+            "and give this server the same RAY_AUTH_TOKEN (or RAY_AUTH_TOKEN_PATH)."
+        )
 
 
 def in_keeper_thread(start) -> None:
