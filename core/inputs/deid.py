@@ -6,7 +6,6 @@ the values these attributes hold in the file.
 """
 
 import math
-import re
 from collections.abc import Callable
 
 # Keywords of the attributes the basic profile removes, blanks or replaces (the ones a file of a
@@ -90,9 +89,20 @@ _TEXT_VRS = frozenset(
 )
 
 
-def identifying_values(dataset) -> list[str]:
+MAX_VALUES = 20_000
+"""Text values a scrubber keeps for one file; a file with more cannot be scrubbed in bounded time and memory, so
+its decoder errors say nothing (a file of 400,000 values once took 12 s and 551 MB to scrub)."""
+MAX_VALUE_LENGTH = 256
+
+
+class TooManyValues(ValueError):
+    pass
+
+
+def identifying_values(dataset, limit: int = MAX_VALUES) -> list[str]:
     """Every text value the file holds outside the technical allow-list — at any depth, in sequences and
-    private tags too — and each part of a name: what a scrubber must never let through."""
+    private tags too — and each part of a name: what a scrubber must never let through. Raises ``TooManyValues``
+    past ``limit``."""
     values: set[str] = set()
     for element in dataset.iterall():  # a malformed nested item raises: the caller then withholds all details
         try:
@@ -105,21 +115,57 @@ def identifying_values(dataset) -> list[str]:
         for item in texts:
             text = item.decode("latin-1", "replace") if isinstance(item, bytes) else str(item)
             text = text.strip(" \x00")
-            if 3 <= len(text) <= 256:  # longer values are binary payloads, not names
+            if 3 <= len(text) <= MAX_VALUE_LENGTH:  # longer values are binary payloads, not names
                 values.add(text)
                 values.update(part for part in text.replace("^", " ").split() if len(part) >= 3)
+                if len(values) > limit:
+                    raise TooManyValues(f"more than {limit} text values")
     return sorted(values, key=len, reverse=True)
 
 
 def scrubber(dataset) -> Callable[[str], str]:
-    """A function that removes ``dataset``'s identifying values from a piece of text, ignoring case."""
-    values = identifying_values(dataset)
-    pattern = re.compile("|".join(re.escape(v) for v in values), re.IGNORECASE) if values else None
+    """A function that removes ``dataset``'s identifying values from a piece of text, ignoring case. Nothing is
+    gathered until a message needs scrubbing (most files decode without one), and then each stretch of the
+    message is looked up in a set, not matched against one alternation of every value; a file with too many
+    values to gather gets every message withheld."""
+    gathered: list[set[str] | None] = []  # empty until first needed; [None] when the values cannot be gathered
 
     def scrub(text: str) -> str:
-        return pattern.sub("[removed]", text) if pattern is not None else text
+        if not gathered:
+            try:
+                gathered.append({value.casefold() for value in identifying_values(dataset)})
+            except Exception:  # too many values, or a malformed element: cannot tell patient values apart
+                gathered.append(None)
+        return "details withheld" if gathered[0] is None else _removed(text, gathered[0])
 
     return scrub
+
+
+def _removed(text: str, folded: set[str]) -> str:
+    """``text`` with every stretch that is one of the ``folded`` values (ignoring case) replaced, overlapping
+    stretches merged."""
+    lowered = text.casefold()
+    if len(lowered) != len(text):  # case folding changed the length (ß -> ss): compare on the text itself
+        lowered = text.lower()
+    spans = []
+    for start in range(len(text)):
+        for end in range(min(len(text), start + MAX_VALUE_LENGTH), start + 2, -1):
+            if lowered[start:end] in folded:
+                spans.append((start, end))
+                break
+    if not spans:
+        return text
+    merged = [list(spans[0])]
+    for start, end in spans[1:]:
+        if start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    out, last = [], 0
+    for start, end in merged:
+        out += [text[last:start], "[removed]"]
+        last = end
+    return "".join([*out, text[last:]])
 
 
 def technical_summary(dataset) -> dict:

@@ -116,3 +116,25 @@ def test_predict_json_prints_no_identifier_hidden_in_a_technical_tag(medlens_hom
     assert result.returncode == 0, result.stderr
     output = (result.stdout + result.stderr).lower()
     assert not any(word in output for word in ("janet", "harriet", "percival"))
+
+
+def test_the_scrubber_gathers_nothing_until_needed_and_is_bounded(monkeypatch):
+    import io
+    import time
+
+    import pydicom
+
+    from core.inputs import deid
+
+    dataset = pydicom.dcmread(io.BytesIO(files.identified_dicom()))
+    gathered = []
+    monkeypatch.setattr(deid, "identifying_values", lambda d: gathered.append(1) or ["Janet"])
+    scrub = scrubber(dataset)
+    assert gathered == []  # a file that decodes never pays for it
+    assert scrub("failed near JANET") == "failed near [removed]" and scrub("again janet") == "again [removed]"
+    assert gathered == [1]
+    monkeypatch.undo()
+    dataset.OtherPatientIDs = [f"ID{index:06d}" for index in range(400_000)]  # 400,000 values in one element
+    started = time.perf_counter()
+    assert scrubber(dataset)("decoder failed for ID000123") == "details withheld"
+    assert time.perf_counter() - started < 5.0
