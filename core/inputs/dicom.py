@@ -14,6 +14,7 @@ import numpy as np
 from core.errors import InputError, MedLensError
 from core.inputs.decoded import DECODERS, INTERRUPTS, DecodedImage, Window, check_decoded_bytes, check_pixels
 from core.inputs.deid import scrubber, technical_summary
+from core.inputs.dicom_costs import check_decoded, check_inflation, check_stream
 from core.inputs.limits import Limits
 from core.registry import Registry
 
@@ -39,6 +40,7 @@ def _decode(data: bytes, limits: Limits) -> DecodedImage:
     import pydicom
 
     logging.getLogger("pydicom").setLevel(logging.CRITICAL + 1)  # after import: pydicom sets its own level
+    check_inflation(data, limits)
     try:
         dataset = pydicom.dcmread(io.BytesIO(data), force=False)
     except Exception as error:  # any parse failure of a hostile header; its text may quote values
@@ -95,8 +97,10 @@ def _image(dataset, limits: Limits) -> DecodedImage:
         raise InputError(f"This DICOM file has {frames} frames; the limit is {limits.max_frames}.")
     check_pixels(rows * columns * frames * samples, limits, "This DICOM file")
     check_decoded_bytes(rows * columns * frames * samples * 4, limits, "This DICOM file")  # as float32 values
+    check_stream(dataset, rows, columns, frames, samples, limits)
     syntax = dataset.file_meta.get("TransferSyntaxUID")
     try:
+        dataset.pixel_array_options(allow_excess_frames=False)  # the declared frames, never what the stream adds
         pixels = dataset.pixel_array
     except (NotImplementedError, RuntimeError) as error:
         if syntax is not None and syntax.is_compressed:
@@ -105,6 +109,7 @@ def _image(dataset, limits: Limits) -> DecodedImage:
                 "(MedLens ships decoders for JPEG, JPEG-LS, JPEG 2000 and RLE); export it uncompressed."
             ) from error
         raise
+    check_decoded(pixels.shape, rows, columns, frames, samples)
     values, photometric = _values(dataset, pixels)
     if frames == 1:
         values = values[np.newaxis]
