@@ -108,7 +108,7 @@ def probe(path: Path, limits: Limits = LIMITS, should_stop: Callable[[], bool] |
         home = Path(scratch) / "home"
         home.mkdir(mode=0o500)  # the child's working folder and HOME: empty and read-only
         env = {
-            **os.environ,
+            **{k: v for k, v in os.environ.items() if not k.startswith("RAY_AUTH_TOKEN")},  # no secret for the child
             "PYTHONPATH": str(PROJECT_ROOT),
             "HOME": str(home),
             "CUDA_VISIBLE_DEVICES": "",
