@@ -33,11 +33,12 @@ def appears(page, locator) -> None:
     """Wait until ``locator`` is visible, for as long as the app shows it is working (Streamlit's running
     indicator, a spinner or a progress bar) and at most ``IDLE_SECONDS`` after it stopped showing so: on a busy
     machine a page takes longer, but a page that has stopped and lacks the element fails within a minute."""
+    from playwright.sync_api import expect
 
     started = last_busy = time.monotonic()
     while True:
         try:
-            appears(page, locator)
+            expect(locator).to_be_visible(timeout=5_000)
             return
         except AssertionError:
             now = time.monotonic()
